@@ -1,0 +1,1 @@
+"""Solidity sources, compiled artifacts and the Python binding to the ledger contract."""
