@@ -1,0 +1,144 @@
+"""Typed chain values shared by the binding, the indexer and the verifier."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import NewType
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from epcis.errors import InvalidInput
+
+BatchId = NewType("BatchId", bytes)
+"""32 bytes: keccak256(abi.encode(gtin, lot)), see ``batch_id_of``."""
+
+EventDigest = NewType("EventDigest", bytes)
+"""32 bytes: the sha-256 digest inside an EPCIS Event Hash ID (``ni:///sha-256;<hex>``)."""
+
+BlockNumber = NewType("BlockNumber", int)
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+class Role(enum.Enum):
+    """Roles of the ledger; the value is the role name hashed by the contract."""
+
+    ADMIN = "ADMIN_ROLE"
+    COOPERATIVE = "COOPERATIVE_ROLE"
+    PROCESSOR = "PROCESSOR_ROLE"
+    LAB = "LAB_ROLE"
+    EXPORTER = "EXPORTER_ROLE"
+    CUSTOMS = "CUSTOMS_ROLE"
+
+    @property
+    def role_id(self) -> bytes:
+        """The bytes32 role id: 0x00..00 for ADMIN (OpenZeppelin's DEFAULT_ADMIN_ROLE),
+        keccak256 of the name for the others."""
+        if self is Role.ADMIN:
+            return bytes(32)
+        return keccak(text=self.value)
+
+    @classmethod
+    def from_role_id(cls, role_id: bytes) -> Role:
+        """The role whose id is ``role_id``; ``InvalidInput`` if none."""
+        for role in cls:
+            if role.role_id == bytes(role_id):
+                return role
+        raise InvalidInput("role", f"0x{bytes(role_id).hex()} is not a ledger role id")
+
+
+OPERATIONAL_ROLES = (Role.COOPERATIVE, Role.PROCESSOR, Role.LAB, Role.EXPORTER, Role.CUSTOMS)
+
+
+class BatchStatus(enum.IntEnum):
+    """Mirror of ``OcopLedger.Status``."""
+
+    NONE = 0
+    ACTIVE = 1
+    EXPORTED = 2
+    CONSUMED = 3
+    RECALLED = 4
+
+
+class EventKind(enum.IntEnum):
+    """Mirror of the contract's ``KIND_*`` constants (``EventRecord.kind``)."""
+
+    REGISTER = 1
+    STEP = 2
+    TRANSFORMATION = 3
+    CUSTODY = 4
+    CERTIFICATE = 5
+    EXPORT = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ActorState:
+    """An actor as the contract stores it."""
+
+    gln: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchState:
+    """A batch as the contract stores it; quantities in grams."""
+
+    batch_id: BatchId
+    custodian: str
+    origin: str
+    quantity: int
+    remaining: int
+    status: BatchStatus
+
+    @property
+    def exists(self) -> bool:
+        return self.status is not BatchStatus.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """Where and by whom an event digest was anchored."""
+
+    event_digest: EventDigest
+    batch_id: BatchId
+    actor: str
+    block_number: BlockNumber
+    kind: EventKind
+
+
+def batch_id_of(gtin: str, lot: str) -> BatchId:
+    """The contract's ``batchIdOf(gtin, lot)``: keccak256(abi.encode(gtin, lot))."""
+    return BatchId(keccak(encode(["string", "string"], [gtin, lot])))
+
+
+def step_code(text: str) -> bytes:
+    """A step code (``"drying"``) as the contract's bytes32: ASCII, right-padded with zeros."""
+    try:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidInput("step_code", f"{text!r} must be ASCII") from None
+    if not raw or len(raw) > 32:
+        raise InvalidInput("step_code", f"{text!r} must be 1 to 32 ASCII characters")
+    return raw.ljust(32, b"\0")
+
+
+def step_text(code: bytes) -> str:
+    """Inverse of ``step_code``."""
+    return bytes(code).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def as_bytes32(value: bytes | str, field: str) -> bytes:
+    """``value`` (32 bytes or 0x-hex) as 32 bytes; ``InvalidInput`` naming ``field`` otherwise."""
+    if isinstance(value, str):
+        text = value.removeprefix("0x")
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise InvalidInput(field, f"{value!r} is not hex") from None
+    else:
+        raw = bytes(value)
+    if len(raw) != 32:
+        raise InvalidInput(field, f"must be 32 bytes, got {len(raw)}")
+    return raw
