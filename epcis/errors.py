@@ -37,3 +37,15 @@ class NotFound(OcoptraceError, LookupError):
         super().__init__(f"unknown {kind}: {identifier}")
         self.kind = kind
         self.identifier = identifier
+
+
+class InvalidGS1Key(InvalidInput):
+    """A GS1 key, EPC URI or Digital Link URI that breaks a GS1 rule (check digit,
+    length, character set, key qualifier order); the message names the rule."""
+
+
+class UnknownJsonLdContext(InvalidInput):
+    """An EPCIS document refers to a remote JSON-LD context that is not in the local cache.
+
+    We never fetch contexts over the network: add the file to the cache directory instead.
+    """
