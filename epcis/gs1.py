@@ -526,6 +526,13 @@ def _digits(urn: str, *parts: str) -> None:
             raise _bad_urn(urn, f"{part!r} must be digits")
 
 
+_EPC_FIELD_COUNTS: Final[dict[str, int]] = {
+    **dict.fromkeys(["sscc", "giai", "gsrn", "gsrnp", "ginc", "gsin", "pgln"], 2),
+    **dict.fromkeys(["sgtin", "sgln", "grai", "gdti", "sgcn", "cpi", "upui", "lgtin"], 3),
+    "itip": 5,
+}
+
+
 def epc_urn_to_element_strings(urn: str) -> list[tuple[str, str]]:
     """The GS1 element strings ``[(ai, value), ...]`` an EPC URN stands for.
 
@@ -534,16 +541,20 @@ def epc_urn_to_element_strings(urn: str) -> list[tuple[str, str]]:
     class-level ``urn:epc:idpat:`` patterns (sgtin, grai, gdti, sgcn, cpi, itip with ``*``).
     Raises ``InvalidGS1Key`` for anything else.
     """
-    head, _, body = urn.strip().rpartition(":")
-    kind = head.rpartition(":")[2]
-    space = head[: -len(kind) - 1] if kind else ""
-    fields = body.split(".")
+    parts = urn.strip().split(":", 4)
+    if len(parts) != 5 or parts[:2] != ["urn", "epc"]:
+        raise _bad_urn(urn, "must start with urn:epc:id:, urn:epc:class: or urn:epc:idpat:")
+    space, kind, body = f"urn:epc:{parts[2]}", parts[3], parts[4]
     pattern = space == "urn:epc:idpat"
     if pattern:
+        fields = body.split(".")
         if fields[-1] != "*":
             raise _bad_urn(urn, "only class-level patterns ending in .* are supported")
         fields = fields[:-1]
-    elif space not in ("urn:epc:id", "urn:epc:class"):
+    elif space in ("urn:epc:id", "urn:epc:class"):
+        # The last field (serial, lot) may itself contain dots: split only as far as needed.
+        fields = body.split(".", _EPC_FIELD_COUNTS.get(kind, 0) - 1)
+    else:
         raise _bad_urn(urn, "must start with urn:epc:id:, urn:epc:class: or urn:epc:idpat:")
     try:
         return _element_strings(urn, space, kind, fields)
