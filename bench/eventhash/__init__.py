@@ -1,0 +1,1 @@
+"""Event Hash ID throughput: ours against the epcis-event-hash-generator peer."""
