@@ -57,9 +57,7 @@ def _resolve(unit: str, importing: str) -> str:
 
 def source_units() -> list[str]:
     """Every source unit the compiler reads: our ``.sol`` files plus their imports, sorted."""
-    pending = [
-        p.relative_to(PROJECT_ROOT).as_posix() for p in sorted(SOURCES_DIR.rglob("*.sol"))
-    ]
+    pending = [p.relative_to(PROJECT_ROOT).as_posix() for p in sorted(SOURCES_DIR.rglob("*.sol"))]
     seen: set[str] = set()
     while pending:
         unit = pending.pop()

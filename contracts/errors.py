@@ -10,16 +10,19 @@ Tree (part of the one in ``epcis.errors``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from epcis.errors import OcoptraceError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class ChainError(OcoptraceError):
     """Talking to the chain failed; the message says what was tried and what came back."""
 
 
-class LedgerRevert(ChainError):
+class LedgerRevert(ChainError):  # noqa: N818 - name fixed by the epcis.errors tree
     """The ledger contract reverted with a custom error.
 
     ``error_name`` is the Solidity error (``OcopLedgerNotCustodian``), ``args_by_name``
@@ -34,7 +37,7 @@ class LedgerRevert(ChainError):
         super().__init__(f"{error_name}({shown})")
 
 
-class ChainMismatch(OcoptraceError):
+class ChainMismatch(OcoptraceError):  # noqa: N818 - name fixed by the epcis.errors tree
     """The chain we reached is not the one expected (other chain id, genesis or contract code)."""
 
 

@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import NewType
 
-from eth_abi import encode
-from eth_utils import keccak
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
 from epcis.errors import InvalidInput
 
