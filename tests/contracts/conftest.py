@@ -1,0 +1,35 @@
+"""Fixtures for the ledger tests: one eth-tester chain and deployed ledger per module,
+with actors onboarded once; each test runs on a fresh snapshot of that state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from ledger_world import World, build_world
+
+from contracts.chains import dev_funder, memory_chain
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from contracts.ledger import Ledger
+
+
+@pytest.fixture(scope="module")
+def module_world() -> World:
+    w3 = memory_chain()
+    assert dev_funder(w3).address == w3.eth.accounts[0]
+    return build_world(w3)
+
+
+@pytest.fixture
+def world(module_world: World) -> Iterator[World]:
+    snapshot = module_world.w3.testing.snapshot()
+    yield module_world
+    module_world.w3.testing.revert(snapshot)
+
+
+@pytest.fixture
+def ledger(world: World) -> Ledger:
+    return world.ledger
