@@ -1,0 +1,1 @@
+"""FastAPI backend: actors, capture workflows, outbox and submitter, EPCIS API, pages."""

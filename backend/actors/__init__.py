@@ -1,0 +1,1 @@
+"""Actors: the province operator, cooperatives, processors, labs, exporters, customs."""

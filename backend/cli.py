@@ -1,0 +1,191 @@
+"""``ocoptrace``: run the system, build the contracts, verify a product, load the sample.
+
+Exit codes: 0 success (VERIFIED for ``verify``), 1 a FAILED verdict or a refused
+input, 2 the system cannot run (no chain, wrong chain, bad configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.config import Settings, get_settings
+from contracts.errors import ChainError, ChainMismatch
+from epcis.errors import OcoptraceError
+
+app = typer.Typer(help="ocoptrace: provenance for OCOP and medicinal-herb products of Lào Cai.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+contracts_app = typer.Typer(help="The Solidity ledger contract.", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+sync_app = typer.Typer(help="The SQL mirror of the chain.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _node_file(settings: Settings) -> Path:
+    return settings.var_dir / "chain.json"
+
+
+def _attach_runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    """A runtime on the chain that ``ocoptrace run`` started, or on RPC_URL."""
+    from backend.runtime import Chain, start_runtime
+    from contracts.chains import rpc_chain
+
+    if settings.chain == "hardhat" and not settings.rpc_url:
+        node_file = _node_file(settings)
+        if not node_file.exists():
+            raise _fail("no local chain is running: start the system with `ocoptrace run`, "
+                        "or set RPC_URL to a JSON-RPC node")
+        url = json.loads(node_file.read_text())["rpcUrl"]
+        try:
+            return start_runtime(settings, Chain("hardhat", rpc_chain(url, timeout=10)))
+        except ChainError as exc:
+            raise _fail(f"the local chain at {url} does not answer ({exc}); is `ocoptrace run` "
+                        "still running?") from exc
+    return start_runtime(settings)
+
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option(help="Interface the backend listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the backend listens on.")] = 8000,
+    seed: Annotated[bool, typer.Option(help="Load the sample Lào Cai story.")] = True,
+) -> None:
+    """Start the chain (a local Hardhat node unless RPC_URL is set), deploy the ledger,
+    load the sample story, and serve the backend until Ctrl-C."""
+    import uvicorn
+
+    from backend.app import create_app
+    from backend.runtime import start_runtime
+    from backend.worker import drain
+    from seeds.story import load_story
+    from verifier.service import verify_unit
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if settings.digital_link_base == "http://127.0.0.1:8000" and (host, port) != ("127.0.0.1", 8000):
+        settings.digital_link_base = f"http://{host}:{port}"
+    started = time.monotonic()
+    try:
+        runtime = start_runtime(settings)
+    except ChainMismatch as exc:
+        runtime = _restart_on_fresh_dev_chain(settings, exc, start_runtime)
+    except ChainError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        if runtime.chain.node is not None:
+            _node_file(settings).write_text(json.dumps({"rpcUrl": runtime.chain.node.url}))
+        base = settings.digital_link_base
+        chain_url = runtime.chain.node.url if runtime.chain.node else settings.rpc_url or "in process"
+        typer.echo(f"chain     {runtime.chain.kind} {chain_url} (chain id "
+                   f"{runtime.deployment.chain_id}), ledger {runtime.deployment.address}")
+        typer.echo(f"database  {settings.resolved_database_url}")
+        if seed:
+            story = load_story(runtime)
+            drain(runtime)
+            verdict = verify_unit(runtime, story.unit_uri)
+            path = story.unit_uri.removeprefix(base)
+            typer.echo(f"sample    {story.created_steps} new records; one package: {path}")
+            typer.echo(f"verdict   {verdict.verdict}" + "".join(f"\n  - {r}" for r in verdict.reasons))
+            typer.echo(f"verify    {base}{path}")
+            typer.echo(f"verify    {base}/verify?uri={story.unit_uri}   (JSON)")
+            typer.echo(f"QR code   {base}/qr{path}   (PNG; add ?format=svg for SVG)")
+            typer.echo(f"lineage   {base}/batches/{story.retail_batch_id}")
+        typer.echo(f"API docs  {base}/docs")
+        typer.echo(f"admin key {settings.var_dir / 'admin-api-key'}")
+        typer.echo(f"ready in  {time.monotonic() - started:.1f}s — press Ctrl-C to stop")
+        sys.stdout.flush()
+        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="warning")
+    finally:
+        _node_file(settings).unlink(missing_ok=True)
+        runtime.close()
+
+
+def _restart_on_fresh_dev_chain(settings: Settings, exc: ChainMismatch, start):  # type: ignore[no-untyped-def]
+    """A Hardhat node started by us is empty on every run. Its SQLite database from the last
+    run mirrors a chain that is gone: say so, keep the old file aside, start clean."""
+    if settings.chain != "hardhat" or settings.rpc_url or settings.database_url:
+        raise _fail(str(exc)) from exc
+    db_path = settings.var_dir / "ocoptrace.db"
+    stale = db_path.with_name(f"ocoptrace.{time.strftime('%Y%m%d-%H%M%S')}.stale.db")
+    typer.secho(
+        f"note: the local Hardhat chain starts empty on every run, and {db_path} mirrors the "
+        f"previous one ({exc}).\n      Moved it to {stale.name}; building a fresh database.",
+        fg=typer.colors.YELLOW,
+    )
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{db_path}{suffix}")
+        if source.exists():
+            shutil.move(source, Path(f"{stale}{suffix}"))
+    try:
+        return start(settings)
+    except ChainError as again:
+        raise _fail(str(again)) from again
+
+
+@app.command()
+def verify(uri: Annotated[str, typer.Argument(help="GS1 Digital Link URI of a retail unit.")]) -> None:
+    """Verify a retail unit against the chain; prints the verdict as JSON.
+
+    Exit code 0 when VERIFIED, 1 when FAILED."""
+    from verifier.service import VERIFIED, verify_unit
+
+    runtime = _attach_runtime(get_settings())
+    try:
+        verdict = verify_unit(runtime, uri)
+    except OcoptraceError as exc:
+        raise _fail(str(exc), 1) from exc
+    finally:
+        runtime.close() if runtime.chain.node else runtime.engine.dispose()
+    typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+    raise typer.Exit(0 if verdict.verdict == VERIFIED else 1)
+
+
+@app.command()
+def seed() -> None:
+    """Load the sample Lào Cai story into the running system (adds nothing twice)."""
+    from backend.worker import drain
+    from seeds.story import load_story
+
+    runtime = _attach_runtime(get_settings())
+    try:
+        story = load_story(runtime)
+        drain(runtime)
+    finally:
+        runtime.engine.dispose()
+    typer.echo(json.dumps({"createdSteps": story.created_steps, "unitUri": story.unit_uri}))
+
+
+@sync_app.command("once")
+def sync_once_command() -> None:
+    """Send pending outbox items and mirror the chain up to its head, once."""
+    from backend.worker import drain
+
+    runtime = _attach_runtime(get_settings())
+    try:
+        drain(runtime)
+    finally:
+        runtime.engine.dispose()
+
+
+@contracts_app.command("build")
+def contracts_build() -> None:
+    """Compile the Solidity sources offline (npm solc) into contracts/artifacts."""
+    from contracts.build import build_artifacts
+
+    try:
+        path = build_artifacts()
+    except OcoptraceError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"wrote {path}")

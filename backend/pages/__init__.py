@@ -1,0 +1,1 @@
+"""Pages people see: the buyer's verify page behind every QR code."""

@@ -1,0 +1,1 @@
+"""Batches and their life: harvest, processing steps, transformations, custody, certificates, export."""

@@ -1,0 +1,1 @@
+"""Indexer: contract logs -> SQL mirror, with a checkpoint in the same transaction."""

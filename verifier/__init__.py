@@ -1,0 +1,1 @@
+"""Provenance verdicts: every lineage event recomputed and checked against the chain."""

@@ -1,0 +1,260 @@
+"""The verifier: walks a retail unit's lineage and checks every event against the chain.
+
+The SQL mirror only tells it *where to look*. Every claim shown to a buyer is
+re-established from scratch: each stored EPCIS document is hashed again with the CBV 2.0
+Event Hash ID algorithm and the digest is looked up in the ledger contract's storage
+(``eventRecord``) through JSON-RPC. A row altered in SQL hashes to a digest the chain
+has never seen, and the verdict names that event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from backend.actors.models import Actor
+from backend.traceability import lineage
+from backend.traceability.epcis_events import trade_item
+from backend.traceability.models import Batch, EpcisEvent, Product, RetailUnit
+from contracts.types import BatchStatus
+from epcis import gs1
+from epcis.errors import InvalidInput
+from epcis.event_hash import event_hash_id
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from backend.runtime import Runtime
+
+VERIFIED = "VERIFIED"
+FAILED = "FAILED"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class StepView:
+    event_id: str
+    kind: str
+    biz_step: str
+    event_time: str
+    actor: str
+    actor_role: str
+    place_gln: str
+    gtin: str
+    lot: str
+    block_number: int | None
+    tx_hash: str | None
+    anchored: bool
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    uri: str
+    gtin: str
+    lot: str
+    serial: str
+    reasons: list[str]
+    checks: list[Check]
+    product: dict[str, Any]
+    origin: dict[str, Any]
+    steps: list[StepView]
+    chain: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ocop_fields(document: dict[str, Any]) -> dict[str, Any]:
+    found = {k.removeprefix("ocop:"): v for k, v in document.items() if k.startswith("ocop:")}
+    for k, v in document.get("ilmd", {}).items():
+        found[k.removeprefix("ocop:")] = v
+    if "certificationInfo" in document:
+        found["certificationInfo"] = document["certificationInfo"]
+    return found
+
+
+def _check_event(
+    runtime: Runtime, event: EpcisEvent, batches: set[str], actor: Actor
+) -> tuple[list[Check], bool]:
+    """Recompute the event's hash and find it on chain; returns the checks and anchored."""
+    label = f"event {event.event_id} ({event.kind})"
+    try:
+        document = json.loads(event.document)
+        recomputed = event_hash_id(document)
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Check("event-document", False, f"{label}: stored document is unreadable: {exc}")], False
+    checks: list[Check] = []
+    digest = recomputed.split(";", 1)[1].split("?", 1)[0]
+    if recomputed != event.event_id or digest != event.event_hash:
+        checks.append(
+            Check(
+                "event-hash",
+                False,
+                f"{label}: the stored document hashes to {recomputed}, not to its recorded "
+                "Event Hash ID — the mirror row was altered",
+            )
+        )
+    with runtime.chain.lock:
+        record = runtime.ledger.event_record(bytes.fromhex(digest))
+    if record is None:
+        checks.append(
+            Check(
+                "event-on-chain",
+                False,
+                f"{label}: digest {digest} is not anchored on chain (content altered, or "
+                f"not anchored yet: status {event.status})",
+            )
+        )
+        return checks, False
+    record_batch = "0x" + bytes(record.batch_id).hex()
+    if record_batch not in batches:
+        checks.append(
+            Check("event-batch", False, f"{label}: anchored for batch {record_batch}, not this lineage")
+        )
+    if record.actor.lower() != actor.address.lower():
+        checks.append(
+            Check("event-actor", False, f"{label}: anchored by {record.actor}, not {actor.address}")
+        )
+    if not checks:
+        checks.append(
+            Check("event-on-chain", True, f"{label}: hash recomputed and found in block {record.block_number}")
+        )
+    return checks, True
+
+
+def _check_batches(runtime: Runtime, batches: list[Batch]) -> list[Check]:
+    checks: list[Check] = []
+    for batch in batches:
+        with runtime.chain.lock:
+            state = runtime.ledger.batch(bytes.fromhex(batch.batch_id[2:]))
+        name = f"batch {batch.gtin}/{batch.lot}"
+        if state.status == BatchStatus.NONE:
+            checks.append(Check("batch-on-chain", False, f"{name} is not registered on chain"))
+        elif state.status == BatchStatus.RECALLED:
+            checks.append(Check("batch-recall", False, f"{name} was RECALLED on chain"))
+        else:
+            checks.append(
+                Check("batch-on-chain", True, f"{name} is {state.status.name.lower()} on chain")
+            )
+    return checks
+
+
+def verify_unit(runtime: Runtime, uri: str) -> Verdict:
+    """The verdict for the retail unit a GS1 Digital Link URI names."""
+    link = gs1.parse_digital_link(uri)
+    if not link.serial or not link.lot:
+        raise InvalidInput("uri", "must name a retail unit: /01/{gtin}/10/{lot}/21/{serial}")
+    gtin, lot, serial = link.gtin, link.lot, link.serial
+    with runtime.sessions() as session:
+        return _verify(runtime, session, uri, gtin, lot, serial)
+
+
+def _verify(runtime: Runtime, session: Session, uri: str, gtin: str, lot: str, serial: str) -> Verdict:
+    chain_info = {
+        "chainId": runtime.deployment.chain_id,
+        "ledger": runtime.deployment.address,
+        "genesis": runtime.deployment.genesis_hash,
+    }
+    unit = session.scalar(
+        select(RetailUnit).where(
+            RetailUnit.gtin == gtin, RetailUnit.lot == lot, RetailUnit.serial == serial
+        )
+    )
+    product = session.get(Product, gtin)
+    product_view = _product_view(product)
+    if unit is None:
+        reason = (
+            f"no unit with serial {serial} was ever packed in lot {lot} of GTIN {gtin}: "
+            "this code was not issued by a registered producer — possible counterfeit"
+        )
+        return Verdict(FAILED, uri, gtin, lot, serial, [reason], [Check("unit", False, reason)],
+                       product_view, {}, [], chain_info)
+    batch_ids = [unit.batch_id, *lineage.ancestors(session, unit.batch_id)]
+    batches = [b for b in (session.get(Batch, i) for i in batch_ids) if b is not None]
+    events = lineage.events_of(session, batch_ids)
+    actors = {a.id: a for a in session.scalars(select(Actor)).all()}
+    checks: list[Check] = []
+    steps: list[StepView] = []
+    unit_epc = trade_item(gtin, serial)
+    unit_packed = False
+    for event in events:
+        actor = actors[event.actor_id]
+        event_checks, anchored = _check_event(runtime, event, set(batch_ids), actor)
+        checks.extend(event_checks)
+        document = json.loads(event.document)
+        if event.id == unit.event_pk and unit_epc in document.get("outputEPCList", []):
+            unit_packed = anchored and all(c.ok for c in event_checks)
+        batch = session.get(Batch, event.batch_id)
+        steps.append(
+            StepView(
+                event_id=event.event_id,
+                kind=event.kind,
+                biz_step=event.biz_step,
+                event_time=document["eventTime"],
+                actor=actor.name,
+                actor_role=actor.role,
+                place_gln=document.get("readPoint", {}).get("id", "").rsplit("/", 1)[-1],
+                gtin=batch.gtin if batch else "",
+                lot=batch.lot if batch else "",
+                block_number=event.block_number,
+                tx_hash=event.tx_hash,
+                anchored=anchored,
+                extensions=_ocop_fields(document),
+            )
+        )
+    checks.append(
+        Check(
+            "unit-packed",
+            unit_packed,
+            f"unit {serial} is listed in the packing event of lot {lot}"
+            if unit_packed
+            else f"unit {serial} is not in a verified packing event of lot {lot}",
+        )
+    )
+    checks.extend(_check_batches(runtime, batches))
+    harvests = [b for b in batches if b.attributes.get("harvestDate") and not
+                lineage.ancestors(session, b.batch_id)]
+    origin = _origin_view(harvests[0], actors) if harvests else {}
+    if not harvests:
+        checks.append(Check("origin", False, "the lineage does not reach a registered harvest"))
+    reasons = [c.detail for c in checks if not c.ok]
+    return Verdict(VERIFIED if not reasons else FAILED, uri, gtin, lot, serial, reasons, checks,
+                   product_view, origin, steps, chain_info)
+
+
+def _product_view(product: Product | None) -> dict[str, Any]:
+    if product is None:
+        return {}
+    return {
+        "gtin": product.gtin,
+        "name": {"vi": product.name_vi, "en": product.name_en, "zh": product.name_zh},
+        "species": product.species,
+        "netContentG": product.net_content_g,
+        "ocopStars": product.ocop_stars,
+        "brand": product.brand,
+        "shelfLifeDays": product.shelf_life_days,
+        "standards": product.standards,
+    }
+
+
+def _origin_view(batch: Batch, actors: dict[int, Actor]) -> dict[str, Any]:
+    producer = actors[batch.origin_id]
+    return {
+        **batch.attributes,
+        "gtin": batch.gtin,
+        "lot": batch.lot,
+        "producer": producer.name,
+        "producerGln": producer.gln,
+        "producerLocality": producer.locality,
+    }
