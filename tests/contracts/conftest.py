@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from ledger_world import World, build_world
+from web3 import EthereumTesterProvider
 
 from contracts.chains import dev_funder, memory_chain
 
@@ -25,9 +26,14 @@ def module_world() -> World:
 
 @pytest.fixture
 def world(module_world: World) -> Iterator[World]:
-    snapshot = module_world.w3.testing.snapshot()
+    # web3's ``w3.testing`` module is untyped: speak to eth-tester directly.
+    provider = module_world.w3.provider
+    assert isinstance(provider, EthereumTesterProvider)
+    tester = provider.ethereum_tester
+    assert tester is not None
+    snapshot = tester.take_snapshot()
     yield module_world
-    module_world.w3.testing.revert(snapshot)
+    tester.revert_to_snapshot(snapshot)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from eth_typing import HexStr
 from ledger_world import (
     BORDER_GATE_GLN,
     HARVEST_GRAMS,
@@ -614,8 +615,8 @@ def test_failed_revert_mines_nothing(world: World) -> None:
 
 def test_decode_log_reads_raw_hex_logs(world: World) -> None:
     batch_id, result = world.harvest()
-    receipt = world.w3.eth.get_transaction_receipt(result.tx_hash)
-    raw = dict(receipt["logs"][0])
+    receipt = world.w3.eth.get_transaction_receipt(HexStr(result.tx_hash))
+    raw: dict[str, Any] = dict(receipt["logs"][0])
     hexed = {
         "address": raw["address"],
         "topics": ["0x" + bytes(t).hex() for t in raw["topics"]],
