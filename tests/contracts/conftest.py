@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from ledger_world import World, build_world
+from tests.contracts.ledger_world import World, build_world
 from web3 import EthereumTesterProvider
 
 from contracts.chains import dev_funder, memory_chain

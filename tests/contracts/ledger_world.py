@@ -1,7 +1,6 @@
 """Typed helpers for the ledger tests: a deployed ledger with one onboarded actor per role.
 
-Imported by bare name (``from ledger_world import ...``): pytest puts this folder on
-sys.path, and a ``tests.contracts`` package would clash with the real ``contracts``."""
+Imported as ``tests.contracts.ledger_world`` (the repository root is on pytest's path)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from eth_typing import HexStr
-from ledger_world import (
+from tests.contracts.ledger_world import (
     BORDER_GATE_GLN,
     HARVEST_GRAMS,
     World,

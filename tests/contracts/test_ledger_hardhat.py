@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
-from ledger_world import World, build_world, digest, new_batch_id
+from tests.contracts.ledger_world import World, build_world, digest, new_batch_id
 
 from contracts.chains import HARDHAT_CHAIN_ID, HardhatNode, dev_funder, genesis_hash
 from contracts.errors import ChainMismatch, LedgerRevert
