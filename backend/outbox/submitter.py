@@ -18,6 +18,7 @@ from backend.db import transaction
 from backend.outbox.models import OutboxItem
 from backend.runtime import DEV_ACCOUNT_FUNDS_WEI
 from backend.traceability.models import EpcisEvent
+from chain_sync.models import ChainLog
 from contracts.chains import fund
 from contracts.errors import ChainError, LedgerRevert
 from contracts.types import Role
@@ -80,6 +81,22 @@ def _mark_event(session: Session, item: OutboxItem, **values: Any) -> None:
             setattr(event, name, value)
 
 
+def _anchor_from_mirror(session: Session, item: OutboxItem) -> None:
+    """An event re-captured after its transaction was mined: the mirror may already hold
+    its log (the sync will not read that block again), so take the anchor from there."""
+    if item.event_pk is None:
+        return
+    event = session.get(EpcisEvent, item.event_pk)
+    if event is None:
+        return
+    log = session.scalar(select(ChainLog).where(ChainLog.event_hash == event.event_hash))
+    if log is not None:
+        event.status = "anchored"
+        event.tx_hash = log.tx_hash
+        event.block_number = log.block_number
+        event.log_index = log.log_index
+
+
 def submit_pending(runtime: Runtime, limit: int = 200) -> int:
     """Send up to ``limit`` pending items; returns how many reached a final state.
 
@@ -105,6 +122,7 @@ def submit_pending(runtime: Runtime, limit: int = 200) -> int:
                 if _already_anchored(runtime, item):
                     item.status = "done"
                     _mark_event(session, item, status="submitted")
+                    _anchor_from_mirror(session, item)
                 else:
                     result = _send(runtime, item, sender)
                     item.status = "done"
