@@ -20,8 +20,11 @@ from backend.config import Settings, get_settings
 from contracts.errors import ChainError, ChainMismatch
 from epcis.errors import OcoptraceError
 
-app = typer.Typer(help="ocoptrace: provenance for OCOP and medicinal-herb products of Lào Cai.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="ocoptrace: provenance for OCOP and medicinal-herb products of Lào Cai.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 contracts_app = typer.Typer(help="The Solidity ledger contract.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 sync_app = typer.Typer(help="The SQL mirror of the chain.", no_args_is_help=True)
@@ -45,14 +48,18 @@ def _attach_runtime(settings: Settings):  # type: ignore[no-untyped-def]
     if settings.chain == "hardhat" and not settings.rpc_url:
         node_file = _node_file(settings)
         if not node_file.exists():
-            raise _fail("no local chain is running: start the system with `ocoptrace run`, "
-                        "or set RPC_URL to a JSON-RPC node")
+            raise _fail(
+                "no local chain is running: start the system with `ocoptrace run`, "
+                "or set RPC_URL to a JSON-RPC node"
+            )
         url = json.loads(node_file.read_text())["rpcUrl"]
         try:
             return start_runtime(settings, Chain("hardhat", rpc_chain(url, timeout=10)))
         except ChainError as exc:
-            raise _fail(f"the local chain at {url} does not answer ({exc}); is `ocoptrace run` "
-                        "still running?") from exc
+            raise _fail(
+                f"the local chain at {url} does not answer ({exc}); is `ocoptrace run` "
+                "still running?"
+            ) from exc
     return start_runtime(settings)
 
 
@@ -74,7 +81,10 @@ def run(
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
-    if settings.digital_link_base == "http://127.0.0.1:8000" and (host, port) != ("127.0.0.1", 8000):
+    if settings.digital_link_base == "http://127.0.0.1:8000" and (host, port) != (
+        "127.0.0.1",
+        8000,
+    ):
         settings.digital_link_base = f"http://{host}:{port}"
     started = time.monotonic()
     try:
@@ -87,9 +97,13 @@ def run(
         if runtime.chain.node is not None:
             _node_file(settings).write_text(json.dumps({"rpcUrl": runtime.chain.node.url}))
         base = settings.digital_link_base
-        chain_url = runtime.chain.node.url if runtime.chain.node else settings.rpc_url or "in process"
-        typer.echo(f"chain     {runtime.chain.kind} {chain_url} (chain id "
-                   f"{runtime.deployment.chain_id}), ledger {runtime.deployment.address}")
+        chain_url = (
+            runtime.chain.node.url if runtime.chain.node else settings.rpc_url or "in process"
+        )
+        typer.echo(
+            f"chain     {runtime.chain.kind} {chain_url} (chain id "
+            f"{runtime.deployment.chain_id}), ledger {runtime.deployment.address}"
+        )
         typer.echo(f"database  {settings.resolved_database_url}")
         if seed:
             story = load_story(runtime)
@@ -97,7 +111,9 @@ def run(
             verdict = verify_unit(runtime, story.unit_uri)
             path = story.unit_uri.removeprefix(base)
             typer.echo(f"sample    {story.created_steps} new records; one package: {path}")
-            typer.echo(f"verdict   {verdict.verdict}" + "".join(f"\n  - {r}" for r in verdict.reasons))
+            typer.echo(
+                f"verdict   {verdict.verdict}" + "".join(f"\n  - {r}" for r in verdict.reasons)
+            )
             typer.echo(f"verify    {base}{path}")
             typer.echo(f"verify    {base}/verify?uri={story.unit_uri}   (JSON)")
             typer.echo(f"QR code   {base}/qr{path}   (PNG; add ?format=svg for SVG)")
@@ -135,7 +151,9 @@ def _restart_on_fresh_dev_chain(settings: Settings, exc: ChainMismatch, start): 
 
 
 @app.command()
-def verify(uri: Annotated[str, typer.Argument(help="GS1 Digital Link URI of a retail unit.")]) -> None:
+def verify(
+    uri: Annotated[str, typer.Argument(help="GS1 Digital Link URI of a retail unit.")],
+) -> None:
     """Verify a retail unit against the chain; prints the verdict as JSON.
 
     Exit code 0 when VERIFIED, 1 when FAILED."""

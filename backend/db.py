@@ -37,9 +37,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def create_schema(engine: Engine) -> None:
     # Import every model module so its tables are registered on Base.metadata.
-    import backend.actors.models
-    import backend.outbox.models
-    import backend.traceability.models
     import chain_sync.models  # noqa: F401
 
     Base.metadata.create_all(engine)

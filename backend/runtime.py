@@ -160,4 +160,3 @@ def start_runtime(settings: Settings, chain: Chain | None = None) -> Runtime:
     settings.manifest_path.parent.mkdir(parents=True, exist_ok=True)
     deployment.save(settings.manifest_path)
     return Runtime(settings, engine, sessions, vault, chain, ledger, deployment)
-

@@ -22,7 +22,7 @@ class ChainError(OcoptraceError):
     """Talking to the chain failed; the message says what was tried and what came back."""
 
 
-class LedgerRevert(ChainError):  # noqa: N818 - name fixed by the epcis.errors tree
+class LedgerRevert(ChainError):
     """The ledger contract reverted with a custom error.
 
     ``error_name`` is the Solidity error (``OcopLedgerNotCustodian``), ``args_by_name``
@@ -37,7 +37,7 @@ class LedgerRevert(ChainError):  # noqa: N818 - name fixed by the epcis.errors t
         super().__init__(f"{error_name}({shown})")
 
 
-class ChainMismatch(OcoptraceError):  # noqa: N818 - name fixed by the epcis.errors tree
+class ChainMismatch(OcoptraceError):
     """The chain we reached is not the one expected (other chain id, genesis or contract code)."""
 
 

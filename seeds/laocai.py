@@ -118,10 +118,12 @@ def at(day: int, hour: int, month: int = 10) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=INDOCHINA_TIME)
 
 
+HARVEST_LOT = "YT2610-01"
+HARVEST_KG = Decimal(500)
 HARVEST = {
     "gtin": FRESH_ROOTS,
-    "lot": "YT2610-01",
-    "quantityKg": Decimal(500),
+    "lot": HARVEST_LOT,
+    "quantityKg": HARVEST_KG,
     "harvestDate": date(2026, 10, 5),
     "eventTime": at(5, 16),
     "plantingAreaCode": "LC-PUC-SAMPLE-0001",
@@ -148,4 +150,6 @@ LAB_RESULTS = {
 }
 # SHA-256 of the sample lab report PDF (the document itself is not part of the sample).
 LAB_REPORT_SHA256 = "4f2a9c0d51b7e63a8e9d2c4b7a1f0e5d3c6b9a8f7e2d1c0b5a4f3e2d1c0b9a87"
+LAB_REPORT_VALID_UNTIL = date(2027, 10, 14)
 EXPORT_DECLARATION = "30571234560 (sample)"
+PHYTOSANITARY_CERTIFICATE = "VN-PSC-2026-SAMPLE-0457"

@@ -19,7 +19,7 @@ from backend.actors.models import Actor
 from backend.traceability import lineage
 from backend.traceability.epcis_events import trade_item
 from backend.traceability.models import Batch, EpcisEvent, Product, RetailUnit
-from contracts.types import BatchStatus
+from contracts.types import BatchId, BatchStatus, EventDigest
 from epcis import gs1
 from epcis.errors import InvalidInput
 from epcis.event_hash import event_hash_id
@@ -93,7 +93,9 @@ def _check_event(
         document = json.loads(event.document)
         recomputed = event_hash_id(document)
     except (ValueError, KeyError, TypeError) as exc:
-        return [Check("event-document", False, f"{label}: stored document is unreadable: {exc}")], False
+        return [
+            Check("event-document", False, f"{label}: stored document is unreadable: {exc}")
+        ], False
     checks: list[Check] = []
     digest = recomputed.split(";", 1)[1].split("?", 1)[0]
     if recomputed != event.event_id or digest != event.event_hash:
@@ -106,7 +108,7 @@ def _check_event(
             )
         )
     with runtime.chain.lock:
-        record = runtime.ledger.event_record(bytes.fromhex(digest))
+        record = runtime.ledger.event_record(EventDigest(bytes.fromhex(digest)))
     if record is None:
         checks.append(
             Check(
@@ -120,7 +122,11 @@ def _check_event(
     record_batch = "0x" + bytes(record.batch_id).hex()
     if record_batch not in batches:
         checks.append(
-            Check("event-batch", False, f"{label}: anchored for batch {record_batch}, not this lineage")
+            Check(
+                "event-batch",
+                False,
+                f"{label}: anchored for batch {record_batch}, not this lineage",
+            )
         )
     if record.actor.lower() != actor.address.lower():
         checks.append(
@@ -128,7 +134,11 @@ def _check_event(
         )
     if not checks:
         checks.append(
-            Check("event-on-chain", True, f"{label}: hash recomputed and found in block {record.block_number}")
+            Check(
+                "event-on-chain",
+                True,
+                f"{label}: hash recomputed and found in block {record.block_number}",
+            )
         )
     return checks, True
 
@@ -137,7 +147,7 @@ def _check_batches(runtime: Runtime, batches: list[Batch]) -> list[Check]:
     checks: list[Check] = []
     for batch in batches:
         with runtime.chain.lock:
-            state = runtime.ledger.batch(bytes.fromhex(batch.batch_id[2:]))
+            state = runtime.ledger.batch(BatchId(bytes.fromhex(batch.batch_id[2:])))
         name = f"batch {batch.gtin}/{batch.lot}"
         if state.status == BatchStatus.NONE:
             checks.append(Check("batch-on-chain", False, f"{name} is not registered on chain"))
@@ -153,14 +163,16 @@ def _check_batches(runtime: Runtime, batches: list[Batch]) -> list[Check]:
 def verify_unit(runtime: Runtime, uri: str) -> Verdict:
     """The verdict for the retail unit a GS1 Digital Link URI names."""
     link = gs1.parse_digital_link(uri)
-    if not link.serial or not link.lot:
-        raise InvalidInput("uri", "must name a retail unit: /01/{gtin}/10/{lot}/21/{serial}")
     gtin, lot, serial = link.gtin, link.lot, link.serial
+    if not gtin or not lot or not serial:
+        raise InvalidInput("uri", "must name a retail unit: /01/{gtin}/10/{lot}/21/{serial}")
     with runtime.sessions() as session:
         return _verify(runtime, session, uri, gtin, lot, serial)
 
 
-def _verify(runtime: Runtime, session: Session, uri: str, gtin: str, lot: str, serial: str) -> Verdict:
+def _verify(
+    runtime: Runtime, session: Session, uri: str, gtin: str, lot: str, serial: str
+) -> Verdict:
     chain_info = {
         "chainId": runtime.deployment.chain_id,
         "ledger": runtime.deployment.address,
@@ -178,8 +190,19 @@ def _verify(runtime: Runtime, session: Session, uri: str, gtin: str, lot: str, s
             f"no unit with serial {serial} was ever packed in lot {lot} of GTIN {gtin}: "
             "this code was not issued by a registered producer — possible counterfeit"
         )
-        return Verdict(FAILED, uri, gtin, lot, serial, [reason], [Check("unit", False, reason)],
-                       product_view, {}, [], chain_info)
+        return Verdict(
+            FAILED,
+            uri,
+            gtin,
+            lot,
+            serial,
+            [reason],
+            [Check("unit", False, reason)],
+            product_view,
+            {},
+            [],
+            chain_info,
+        )
     batch_ids = [unit.batch_id, *lineage.ancestors(session, unit.batch_id)]
     batches = [b for b in (session.get(Batch, i) for i in batch_ids) if b is not None]
     events = lineage.events_of(session, batch_ids)
@@ -223,14 +246,28 @@ def _verify(runtime: Runtime, session: Session, uri: str, gtin: str, lot: str, s
         )
     )
     checks.extend(_check_batches(runtime, batches))
-    harvests = [b for b in batches if b.attributes.get("harvestDate") and not
-                lineage.ancestors(session, b.batch_id)]
+    harvests = [
+        b
+        for b in batches
+        if b.attributes.get("harvestDate") and not lineage.ancestors(session, b.batch_id)
+    ]
     origin = _origin_view(harvests[0], actors) if harvests else {}
     if not harvests:
         checks.append(Check("origin", False, "the lineage does not reach a registered harvest"))
     reasons = [c.detail for c in checks if not c.ok]
-    return Verdict(VERIFIED if not reasons else FAILED, uri, gtin, lot, serial, reasons, checks,
-                   product_view, origin, steps, chain_info)
+    return Verdict(
+        VERIFIED if not reasons else FAILED,
+        uri,
+        gtin,
+        lot,
+        serial,
+        reasons,
+        checks,
+        product_view,
+        origin,
+        steps,
+        chain_info,
+    )
 
 
 def _product_view(product: Product | None) -> dict[str, Any]:

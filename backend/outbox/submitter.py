@@ -21,7 +21,7 @@ from backend.traceability.models import EpcisEvent
 from chain_sync.models import ChainLog
 from contracts.chains import fund
 from contracts.errors import ChainError, LedgerRevert
-from contracts.types import Role
+from contracts.types import EventDigest, Role
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -69,7 +69,7 @@ def _already_anchored(runtime: Runtime, item: OutboxItem) -> bool:
     if digest is None:
         return False
     with runtime.chain.lock:
-        return runtime.ledger.event_record(bytes.fromhex(digest[2:])) is not None
+        return runtime.ledger.event_record(EventDigest(bytes.fromhex(digest[2:]))) is not None
 
 
 def _mark_event(session: Session, item: OutboxItem, **values: Any) -> None:

@@ -1,1 +1,1 @@
-"""Batches and their life: harvest, processing steps, transformations, custody, certificates, export."""
+"""Batches and their life: harvest, steps, transformations, custody, certificates, export."""

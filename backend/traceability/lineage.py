@@ -47,9 +47,7 @@ def events_of(session: Session, batch_ids: Iterable[str]) -> list[EpcisEvent]:
         session.scalars(
             select(EpcisEvent)
             .where(
-                EpcisEvent.id.in_(
-                    select(EventBatch.event_pk).where(EventBatch.batch_id.in_(ids))
-                )
+                EpcisEvent.id.in_(select(EventBatch.event_pk).where(EventBatch.batch_id.in_(ids)))
             )
             .order_by(EpcisEvent.event_time, EpcisEvent.id)
         ).all()

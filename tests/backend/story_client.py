@@ -31,8 +31,12 @@ class ApiStory:
             created = self.post(
                 "/actors",
                 "admin",
-                {"name": sample.name, "role": sample.role, "gln": sample.gln,
-                 "locality": sample.locality},
+                {
+                    "name": sample.name,
+                    "role": sample.role,
+                    "gln": sample.gln,
+                    "locality": sample.locality,
+                },
                 expect=201,
             )
             self.keys[sample.key] = created["apiKey"]
@@ -40,8 +44,12 @@ class ApiStory:
             self.post("/products", "admin", product, expect=201)
 
     def harvest(self) -> str:
-        body = {**data.HARVEST, "quantityKg": "500", "harvestDate": "2026-10-05",
-                "eventTime": data.HARVEST["eventTime"].isoformat()}  # type: ignore[attr-defined]
+        body = {
+            **data.HARVEST,
+            "quantityKg": "500",
+            "harvestDate": "2026-10-05",
+            "eventTime": data.HARVEST["eventTime"].isoformat(),
+        }  # type: ignore[attr-defined]
         accepted = self.post("/batches", "cooperative", body)
         self.batch_ids["fresh"] = accepted["batchIds"][0]
         return self.batch_ids["fresh"]
@@ -54,30 +62,55 @@ class ApiStory:
         exporter_gln = next(a.gln for a in data.ACTORS if a.key == "exporter")
         self.post(f"/batches/{fresh}/transfers", "cooperative", {"toGln": processor_gln})
         self.post(f"/batches/{fresh}/steps", "processor", {"step": "receiving"})
-        dried = self.post("/transformations", "processor", {
-            "processStep": "drying",
-            "inputs": [{"batchId": fresh, "quantityKg": "500"}],
-            "outputs": [{"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT, "quantityKg": "150"}],
-        })["batchIds"][0]
+        dried = self.post(
+            "/transformations",
+            "processor",
+            {
+                "processStep": "drying",
+                "inputs": [{"batchId": fresh, "quantityKg": "500"}],
+                "outputs": [{"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT, "quantityKg": "150"}],
+            },
+        )["batchIds"][0]
         self.batch_ids["dried"] = dried
-        self.post(f"/batches/{dried}/certificates", "lab", {
-            "certificateType": "lab-test",
-            "documentSha256": data.LAB_REPORT_SHA256,
-            "validUntil": "2030-01-01",
-            "testResults": data.LAB_RESULTS,
-        })
-        retail = self.post("/transformations", "processor", {
-            "processStep": "packing",
-            "inputs": [{"batchId": dried, "quantityKg": "150"}],
-            "outputs": [{"gtin": data.RETAIL_PACK, "lot": data.RETAIL_LOT, "quantityKg": "150",
-                         "serials": data.SERIALS}],
-        })["batchIds"][0]
+        self.post(
+            f"/batches/{dried}/certificates",
+            "lab",
+            {
+                "certificateType": "lab-test",
+                "documentSha256": data.LAB_REPORT_SHA256,
+                "validUntil": "2030-01-01",
+                "testResults": data.LAB_RESULTS,
+            },
+        )
+        retail = self.post(
+            "/transformations",
+            "processor",
+            {
+                "processStep": "packing",
+                "inputs": [{"batchId": dried, "quantityKg": "150"}],
+                "outputs": [
+                    {
+                        "gtin": data.RETAIL_PACK,
+                        "lot": data.RETAIL_LOT,
+                        "quantityKg": "150",
+                        "serials": data.SERIALS,
+                    }
+                ],
+            },
+        )["batchIds"][0]
         self.batch_ids["retail"] = retail
         self.post(f"/batches/{retail}/transfers", "processor", {"toGln": exporter_gln})
-        self.post(f"/batches/{retail}/steps", "exporter",
-                  {"step": "departing", "borderGateGln": data.BORDER_GATE_GLN})
-        self.post(f"/batches/{retail}/export-clearance", "customs", {
-            "declarationNumber": data.EXPORT_DECLARATION,
-            "borderGateGln": data.BORDER_GATE_GLN,
-        })
+        self.post(
+            f"/batches/{retail}/steps",
+            "exporter",
+            {"step": "departing", "borderGateGln": data.BORDER_GATE_GLN},
+        )
+        self.post(
+            f"/batches/{retail}/export-clearance",
+            "customs",
+            {
+                "declarationNumber": data.EXPORT_DECLARATION,
+                "borderGateGln": data.BORDER_GATE_GLN,
+            },
+        )
         return f"/01/{data.RETAIL_PACK}/10/{data.RETAIL_LOT}/21/{data.SERIALS[0]}"

@@ -38,14 +38,19 @@ def _footprint(runtime: Runtime) -> tuple[int, int, int, int]:
 
 
 def _harvest(**changes: Any) -> dict[str, Any]:
-    body = {**data.HARVEST, "quantityKg": "500", "harvestDate": "2026-10-05",
-            "eventTime": "2026-10-05T16:00:00+07:00"}
+    body = {
+        **data.HARVEST,
+        "quantityKg": "500",
+        "harvestDate": "2026-10-05",
+        "eventTime": "2026-10-05T16:00:00+07:00",
+    }
     body.update(changes)
     return body
 
 
-def _refused(api: ApiStory, runtime: Runtime, path: str, actor: str, body: dict[str, Any],
-             status: int) -> dict[str, Any]:
+def _refused(
+    api: ApiStory, runtime: Runtime, path: str, actor: str, body: dict[str, Any], status: int
+) -> dict[str, Any]:
     before = _footprint(runtime)
     response = api.client.post(path, json=body, headers=api.as_actor(actor))
     assert response.status_code == status, response.text
@@ -55,7 +60,9 @@ def _refused(api: ApiStory, runtime: Runtime, path: str, actor: str, body: dict[
     return answer
 
 
-def test_harvest_invalid_gtin_check_digit_names_field_and_rule(api: ApiStory, runtime: Runtime) -> None:
+def test_harvest_invalid_gtin_check_digit_names_field_and_rule(
+    api: ApiStory, runtime: Runtime
+) -> None:
     wrong = data.FRESH_ROOTS[:-1] + str((int(data.FRESH_ROOTS[-1]) + 1) % 10)
     answer = _refused(api, runtime, "/batches", "cooperative", _harvest(gtin=wrong), 422)
     assert answer["problems"][0]["field"] == "gtin"
@@ -73,8 +80,9 @@ def test_harvest_non_positive_or_sub_gram_quantity_refused(
 
 def test_step_unknown_batch_is_404(api: ApiStory, runtime: Runtime) -> None:
     unknown = "0x" + "ab" * 32
-    answer = _refused(api, runtime, f"/batches/{unknown}/steps", "processor",
-                      {"step": "receiving"}, 404)
+    answer = _refused(
+        api, runtime, f"/batches/{unknown}/steps", "processor", {"step": "receiving"}, 404
+    )
     assert answer["detail"] == f"unknown batch: {unknown}"
 
 
@@ -86,8 +94,14 @@ def test_harvest_by_actor_without_role_is_403(api: ApiStory, runtime: Runtime) -
 def test_export_clearance_by_exporter_is_403(api: ApiStory, runtime: Runtime) -> None:
     fresh = api.harvest()
     drain(runtime)
-    answer = _refused(api, runtime, f"/batches/{fresh}/export-clearance", "exporter",
-                      {"declarationNumber": "1", "borderGateGln": data.BORDER_GATE_GLN}, 403)
+    answer = _refused(
+        api,
+        runtime,
+        f"/batches/{fresh}/export-clearance",
+        "exporter",
+        {"declarationNumber": "1", "borderGateGln": data.BORDER_GATE_GLN},
+        403,
+    )
     assert "this needs CUSTOMS" in answer["detail"]
 
 
@@ -108,7 +122,9 @@ def test_transform_more_output_than_input_is_mass_balance_error(
     assert "mass balance" in answer["detail"]
 
 
-def test_transform_more_input_than_remaining_names_the_input(api: ApiStory, runtime: Runtime) -> None:
+def test_transform_more_input_than_remaining_names_the_input(
+    api: ApiStory, runtime: Runtime
+) -> None:
     fresh = api.harvest()
     processor = next(a.gln for a in data.ACTORS if a.key == "processor")
     api.post(f"/batches/{fresh}/transfers", "cooperative", {"toGln": processor})
@@ -126,8 +142,9 @@ def test_transfer_by_non_custodian_is_403(api: ApiStory, runtime: Runtime) -> No
     fresh = api.harvest()
     drain(runtime)
     exporter = next(a.gln for a in data.ACTORS if a.key == "exporter")
-    answer = _refused(api, runtime, f"/batches/{fresh}/transfers", "processor",
-                      {"toGln": exporter}, 403)
+    answer = _refused(
+        api, runtime, f"/batches/{fresh}/transfers", "processor", {"toGln": exporter}, 403
+    )
     assert "is not the custodian" in answer["detail"]
 
 
@@ -141,8 +158,9 @@ def test_same_lot_registered_twice_is_409(api: ApiStory, runtime: Runtime) -> No
 def test_missing_or_unknown_api_key_is_401(api: ApiStory, runtime: Runtime) -> None:
     before = _footprint(runtime)
     assert api.client.post("/batches", json=_harvest()).status_code == 401
-    response = api.client.post("/batches", json=_harvest(),
-                               headers={"Authorization": "Bearer ocp_not-a-key"})
+    response = api.client.post(
+        "/batches", json=_harvest(), headers={"Authorization": "Bearer ocp_not-a-key"}
+    )
     assert response.status_code == 401
     assert _footprint(runtime) == before
 
@@ -150,7 +168,8 @@ def test_missing_or_unknown_api_key_is_401(api: ApiStory, runtime: Runtime) -> N
 def test_oversized_body_is_413(api: ApiStory, runtime: Runtime) -> None:
     before = _footprint(runtime)
     response = api.client.post(
-        "/batches", content=b"{" + b" " * 1_000_001 + b"}",
+        "/batches",
+        content=b"{" + b" " * 1_000_001 + b"}",
         headers={**api.as_actor("cooperative"), "Content-Type": "application/json"},
     )
     assert response.status_code == 413

@@ -45,9 +45,12 @@ def test_story_api_end_to_end_verified(api: ApiStory, db_runtime: Runtime) -> No
 
     with db_runtime.sessions() as session:
         assert set(session.scalars(select(EpcisEvent.status)).all()) == {"anchored"}
-        assert session.scalar(
-            select(func.count()).select_from(OutboxItem).where(OutboxItem.status != "done")
-        ) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(OutboxItem).where(OutboxItem.status != "done")
+            )
+            == 0
+        )
         event_count = session.scalar(select(func.count()).select_from(EpcisEvent))
     assert event_count == 9
 
@@ -56,8 +59,15 @@ def test_story_api_end_to_end_verified(api: ApiStory, db_runtime: Runtime) -> No
     assert verdict["reasons"] == []
     assert verdict["origin"]["plantingAreaCode"] == data.HARVEST["plantingAreaCode"]
     assert [step["kind"] for step in verdict["steps"]] == [
-        "harvest", "custody", "step", "transformation", "certificate", "transformation",
-        "custody", "step", "export",
+        "harvest",
+        "custody",
+        "step",
+        "transformation",
+        "certificate",
+        "transformation",
+        "custody",
+        "step",
+        "export",
     ]
     assert all(step["anchored"] and step["block_number"] for step in verdict["steps"])
 
@@ -68,7 +78,9 @@ def test_story_api_end_to_end_verified(api: ApiStory, db_runtime: Runtime) -> No
     assert (fresh.remaining, fresh.status) == (0, BatchStatus.CONSUMED)
 
 
-def test_get_batch_lineage_up_to_harvest_and_down_to_units(api: ApiStory, db_runtime: Runtime) -> None:
+def test_get_batch_lineage_up_to_harvest_and_down_to_units(
+    api: ApiStory, db_runtime: Runtime
+) -> None:
     api.run_all()
     drain(db_runtime)
     dried = api.client.get(f"/batches/{api.batch_ids['dried']}").json()
@@ -78,19 +90,22 @@ def test_get_batch_lineage_up_to_harvest_and_down_to_units(api: ApiStory, db_run
     assert dried["batch"]["quantityKg"] == 150
     assert {e["status"] for e in dried["events"]} == {"anchored"}
     kinds = [e["kind"] for e in dried["events"]]
-    assert kinds.count("transformation") == 2 and "certificate" in kinds
+    assert kinds.count("transformation") == 2
+    assert "certificate" in kinds
 
     by_key = api.client.get("/batches", params={"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT})
     assert by_key.json()["batchId"] == api.batch_ids["dried"]
 
 
-def test_event_status_url_follows_the_event_to_the_chain(api: ApiStory, db_runtime: Runtime) -> None:
+def test_event_status_url_follows_the_event_to_the_chain(
+    api: ApiStory, db_runtime: Runtime
+) -> None:
     api.onboard_all()
     api.harvest()
     with db_runtime.sessions() as session:
         digest = session.scalars(select(EpcisEvent.event_hash)).one()
     before = api.client.get(f"/events/{digest}").json()
-    assert before["status"] == "pending" and before["blockNumber"] is None
+    assert (before["status"], before["blockNumber"]) == ("pending", None)
     assert before["eventId"] == f"ni:///sha-256;{digest}?ver=CBV2.0"
     assert before["document"]["eventID"] == before["eventId"]
 

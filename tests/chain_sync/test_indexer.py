@@ -27,13 +27,22 @@ def _sync(runtime: Runtime) -> int:
 
 def test_sync_mirrors_every_ledger_log_in_chain_order(runtime: Runtime, story: StoryResult) -> None:
     on_chain = fetch_logs(
-        runtime.chain.w3, runtime.ledger, runtime.deployment.deploy_block,
+        runtime.chain.w3,
+        runtime.ledger,
+        runtime.deployment.deploy_block,
         runtime.chain.w3.eth.block_number,
     )
     assert _mirror(runtime) == [(log.tx_hash, log.log_index, log.name) for log in on_chain]
     names = {name for _, _, name in _mirror(runtime)}
-    assert {"ActorOnboarded", "BatchRegistered", "BatchTransformed", "CustodyTransferred",
-            "CertificateAttached", "ExportCleared", "EventRecorded"} <= names
+    assert {
+        "ActorOnboarded",
+        "BatchRegistered",
+        "BatchTransformed",
+        "CustodyTransferred",
+        "CertificateAttached",
+        "ExportCleared",
+        "EventRecorded",
+    } <= names
     with runtime.sessions() as session:
         checkpoint = session.scalars(select(SyncCheckpoint)).one()
     head = runtime.chain.w3.eth.get_block("latest")
@@ -53,7 +62,9 @@ def test_sync_restart_adds_nothing_twice(runtime: Runtime, story: StoryResult) -
     with runtime.sessions() as session:
         distinct = session.scalar(
             select(func.count()).select_from(
-                select(ChainLog.chain_id, ChainLog.tx_hash, ChainLog.log_index).distinct().subquery()
+                select(ChainLog.chain_id, ChainLog.tx_hash, ChainLog.log_index)
+                .distinct()
+                .subquery()
             )
         )
     assert distinct == len(mirrored)
@@ -64,8 +75,9 @@ def test_sync_resumes_from_checkpoint_in_small_chunks(runtime: Runtime, story: S
     with runtime.sessions() as session, session.begin():
         session.execute(delete(ChainLog))
         session.execute(delete(SyncCheckpoint))
-    result = sync_once(runtime.sessions, runtime.chain.w3, runtime.ledger, runtime.deployment,
-                       chunk_blocks=3)
+    result = sync_once(
+        runtime.sessions, runtime.chain.w3, runtime.ledger, runtime.deployment, chunk_blocks=3
+    )
     assert result.logs == len(expected)
     assert _mirror(runtime) == expected
 
@@ -75,10 +87,12 @@ def test_sync_with_confirmations_waits_for_depth(runtime: Runtime, story: StoryR
         session.execute(delete(ChainLog))
         session.execute(delete(SyncCheckpoint))
     head = runtime.chain.w3.eth.block_number
-    result = sync_once(runtime.sessions, runtime.chain.w3, runtime.ledger, runtime.deployment,
-                       confirmations=2)
+    result = sync_once(
+        runtime.sessions, runtime.chain.w3, runtime.ledger, runtime.deployment, confirmations=2
+    )
     assert result.to_block == head - 2
     with runtime.sessions() as session:
         newest = session.scalar(select(func.max(ChainLog.block_number)))
-    assert newest is not None and newest <= head - 2
+    assert newest is not None
+    assert newest <= head - 2
     drain(runtime)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.contracts.ledger_world import World, build_world
 from web3 import EthereumTesterProvider
 
 from contracts.chains import dev_funder, memory_chain
+from tests.contracts.ledger_world import World, build_world
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -8,13 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from eth_typing import HexStr
-from tests.contracts.ledger_world import (
-    BORDER_GATE_GLN,
-    HARVEST_GRAMS,
-    World,
-    digest,
-    new_batch_id,
-)
 
 from contracts.errors import ChainError, LedgerRevert
 from contracts.ledger import LEDGER_EVENT_NAMES, Ledger, TxResult
@@ -27,6 +20,13 @@ from contracts.types import (
     Role,
     batch_id_of,
     step_code,
+)
+from tests.contracts.ledger_world import (
+    BORDER_GATE_GLN,
+    HARVEST_GRAMS,
+    World,
+    digest,
+    new_batch_id,
 )
 
 if TYPE_CHECKING:

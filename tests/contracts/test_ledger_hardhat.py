@@ -7,12 +7,12 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.contracts.ledger_world import World, build_world, digest, new_batch_id
 
 from contracts.chains import HARDHAT_CHAIN_ID, HardhatNode, dev_funder, genesis_hash
 from contracts.errors import ChainMismatch, LedgerRevert
 from contracts.ledger import Deployment, Ledger
 from contracts.types import BatchStatus
+from tests.contracts.ledger_world import World, build_world, digest, new_batch_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

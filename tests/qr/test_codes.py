@@ -25,7 +25,8 @@ def test_render_png_and_svg_encode_the_same_symbol() -> None:
     png = render(uri, "png")
     svg = render(uri, "svg").decode()
     assert png.startswith(PNG_SIGNATURE)
-    assert svg.startswith("<svg") and f"<title>{uri}</title>" in svg
+    assert svg.startswith("<svg")
+    assert f"<title>{uri}</title>" in svg
     # The symbol is segno's encoding of exactly this URI at error-correction level M.
     expected = segno.make_qr(uri, error="m")
     assert expected.error == "M"
@@ -35,7 +36,7 @@ def test_render_png_and_svg_encode_the_same_symbol() -> None:
 def test_qr_endpoint_serves_png_and_svg(client: TestClient, story: StoryResult) -> None:
     path = f"/qr/01/{data.RETAIL_PACK}/10/{data.RETAIL_LOT}/21/0001"
     png = client.get(path)
-    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert (png.status_code, png.headers["content-type"]) == (200, "image/png")
     assert png.content == render(story.unit_uri, "png")
     svg = client.get(path, params={"format": "svg"})
     assert svg.headers["content-type"] == "image/svg+xml"
@@ -48,7 +49,8 @@ def test_qr_endpoint_unknown_unit_is_404_and_bad_format_422(
     missing = client.get(f"/qr/01/{data.RETAIL_PACK}/10/{data.RETAIL_LOT}/21/9999")
     assert missing.status_code == 404
     assert "unknown retail unit" in missing.json()["detail"]
-    bad = client.get(f"/qr/01/{data.RETAIL_PACK}/10/{data.RETAIL_LOT}/21/0001",
-                     params={"format": "gif"})
+    bad = client.get(
+        f"/qr/01/{data.RETAIL_PACK}/10/{data.RETAIL_LOT}/21/0001", params={"format": "gif"}
+    )
     assert bad.status_code == 422
     assert bad.json()["problems"][0]["field"].endswith("format")

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from backend.actors.service import operator
 from backend.runtime import Runtime
+from backend.traceability.models import EpcisEvent
 from backend.traceability.service import batch_id_hex
 from backend.worker import drain
-from backend.traceability.models import EpcisEvent
 from contracts.types import BatchId
 from epcis.errors import InvalidInput
 from seeds import laocai as data
@@ -29,7 +29,8 @@ def test_verify_story_unit_verified(runtime: Runtime, story: StoryResult) -> Non
     assert verdict.origin["producerGln"] == data.ACTORS[0].gln
     assert verdict.product["name"]["zh"] == data.PRODUCTS[2]["nameZh"]
     on_chain = [c for c in verdict.checks if c.name == "event-on-chain"]
-    assert len(on_chain) == 9 and all(c.ok for c in on_chain)
+    assert len(on_chain) == 9
+    assert all(c.ok for c in on_chain)
 
 
 def test_verify_last_serial_verified_and_unknown_serial_failed(
@@ -43,7 +44,9 @@ def test_verify_last_serial_verified_and_unknown_serial_failed(
 
 def test_verify_altered_document_row_names_the_event(runtime: Runtime, story: StoryResult) -> None:
     with runtime.sessions() as session, session.begin():
-        certificate = session.scalars(select(EpcisEvent).where(EpcisEvent.kind == "certificate")).one()
+        certificate = session.scalars(
+            select(EpcisEvent).where(EpcisEvent.kind == "certificate")
+        ).one()
         document = json.loads(certificate.document)
         document["ocop:testResults"][0]["ocop:result"] = "0.01 %"
         certificate.document = json.dumps(document)
@@ -96,8 +99,9 @@ def test_verify_recalled_batch_fails(runtime: Runtime, story: StoryResult) -> No
         admin = operator(session)
     assert admin is not None
     dried = batch_id_hex(data.DRIED_ROOTS, data.DRIED_LOT)
-    runtime.ledger.recall(runtime.vault.open(admin.sealed_key), BatchId(bytes.fromhex(dried[2:])),
-                          b"\x01" * 32)
+    runtime.ledger.recall(
+        runtime.vault.open(admin.sealed_key), BatchId(bytes.fromhex(dried[2:])), b"\x01" * 32
+    )
     verdict = verify_unit(runtime, story.unit_uri)
     assert verdict.verdict == FAILED
     assert verdict.reasons == [f"batch {data.DRIED_ROOTS}/{data.DRIED_LOT} was RECALLED on chain"]
