@@ -92,10 +92,6 @@ class ContextCache:
         return found
 
 
-def _is_prefix_iri(value: str) -> bool:
-    return value.endswith(("/", "#", ":")) and ":" in value
-
-
 def _prefix_definitions(context: Any, cache: ContextCache) -> dict[str, str]:
     """Collect ``term -> IRI`` prefix definitions of a (possibly array) context."""
     out: dict[str, str] = {}
@@ -107,7 +103,9 @@ def _prefix_definitions(context: Any, cache: ContextCache) -> dict[str, str]:
             for term, definition in item.items():
                 if term.startswith("@"):
                     continue
-                if isinstance(definition, str) and _is_prefix_iri(definition):
+                # Inline, any absolute IRI defines a prefix (JSON-LD 1.0), even one without
+                # a trailing '/' or '#', as partners' documents do declare them.
+                if isinstance(definition, str) and ":" in definition:
                     out[term] = definition
                 elif (
                     isinstance(definition, dict)
@@ -154,16 +152,20 @@ class JsonLdContext:
         merged.update(_prefix_definitions(context, cache or default_cache()))
         return JsonLdContext(merged)
 
-    def expand_key(self, key: str) -> str:
+    def expand_key(self, key: str, default_namespace: str | None = None) -> str:
         """``example:myField`` -> ``{https://ns.example.com/epcis/}myField``.
 
-        A full IRI key is split after its last ``/``, ``#`` or ``:``. A bare key, or one whose
-        prefix the context does not declare, is refused: JSON-LD would silently drop it and
-        the hash would no longer change with the event.
+        A full IRI key is split after its last ``/``, ``#`` or ``:``. A bare key takes
+        ``default_namespace`` when given (the enclosing element's namespace, as a child
+        element inherits it in the XML binding); otherwise it, or a key whose prefix the
+        context does not declare, is refused: JSON-LD would silently drop it and the hash
+        would no longer change with the event.
         """
         found = self._keys.get(key)
         if found is not None:
             return found
+        if default_namespace is not None and ":" not in key:
+            return f"{{{default_namespace}}}{key}"
         prefix, sep, local = key.partition(":")
         namespace = self.prefixes.get(prefix) if sep else None
         if namespace is not None and not local.startswith("//"):
@@ -325,6 +327,8 @@ def _id(value: Any, ctx: JsonLdContext) -> str:
 
 # ------------------------------------------------------------------------- extensions
 
+EPCIS_VOCABULARY: Final = "https://ref.gs1.org/epcis/"
+
 
 def _extension(name: str, value: Any, ctx: JsonLdContext, out: list[str]) -> None:
     """Append the pre-hash substrings of one extension element (lists give one per item)."""
@@ -338,9 +342,10 @@ def _extension(name: str, value: Any, ctx: JsonLdContext, out: list[str]) -> Non
             out.append(f"{name}={_identifier(str(value['@id']), ctx)}")
         else:
             children: list[str] = []
+            namespace = name[1 : name.index("}")] if name.startswith("{") else None
             for key, child in value.items():
                 if not key.startswith("@"):
-                    _extension(ctx.expand_key(key), child, ctx, children)
+                    _extension(ctx.expand_key(key, namespace), child, ctx, children)
             children.sort()
             out.append(name + "".join(children))
     elif value is None:
@@ -356,11 +361,16 @@ def _extension(name: str, value: Any, ctx: JsonLdContext, out: list[str]) -> Non
         out.append(f"{name}={_text(value, ctx)}")
 
 
-def _extensions(element: Mapping[str, Any], known: frozenset[str], ctx: JsonLdContext) -> str:
+def _extensions(
+    element: Mapping[str, Any],
+    known: frozenset[str],
+    ctx: JsonLdContext,
+    default_namespace: str | None = None,
+) -> str:
     out: list[str] = []
     for key, value in element.items():
         if key not in known and not key.startswith("@"):
-            _extension(ctx.expand_key(key), value, ctx, out)
+            _extension(ctx.expand_key(key, default_namespace), value, ctx, out)
     out.sort()
     return "".join(out)
 
@@ -387,7 +397,9 @@ def _fields(
             else:
                 parts.append(f"{key}={normalise(value, ctx)}")
         if extensible:
-            parts.append(_extensions(element, known, ctx))
+            # A bare key inside a standard element is a field of the EPCIS vocabulary
+            # this algorithm version does not list (e.g. bizRules in a sensorReport).
+            parts.append(_extensions(element, known, ctx, EPCIS_VOCABULARY))
         return "".join(parts)
 
     return serialise
@@ -520,7 +532,7 @@ def _sensor_element(element: Mapping[str, Any], ctx: JsonLdContext) -> str:
     if isinstance(reports, dict):
         reports = [reports]
     parts.extend(sorted("sensorReport" + _sensor_report(r, ctx) for r in reports))
-    parts.append(_extensions(element, _SENSOR_ELEMENT_FIELDS, ctx))
+    parts.append(_extensions(element, _SENSOR_ELEMENT_FIELDS, ctx, EPCIS_VOCABULARY))
     return "".join(parts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from epcis.event_hash import (
     prehash_string,
 )
 
-from .conftest import HASH_CASES
+from .conftest import HASH_CASES, TESTDATA
 
 CASES = sorted(p.stem for p in HASH_CASES.glob("*.jsonld")) if HASH_CASES.is_dir() else []
 
@@ -221,3 +222,25 @@ def test_normalise_timestamp_without_offset_is_refused() -> None:
 )
 def test_normalise_number(given: object, expected: str) -> None:
     assert normalise_number(given) == expected
+
+
+OPENEPCIS_VALID = TESTDATA / "openepcis" / "valid"
+
+
+@pytest.mark.parametrize("path", sorted(OPENEPCIS_VALID.glob("*.json")), ids=lambda p: p.stem)
+def test_every_valid_openepcis_document_hashes(path: Path) -> None:
+    hashes = document_event_hash_ids(json.loads(path.read_text()))
+    assert hashes
+    assert all(h.startswith("ni:///sha-256;") and h.endswith("?ver=CBV2.0") for h in hashes)
+
+
+def test_nested_bare_extension_keys_inherit_the_namespace_and_are_hashed() -> None:
+    document = json.loads(
+        (OPENEPCIS_VALID / "doc_AssociationEvent_with_userExtensions.json").read_text()
+    )
+    event = document["epcisBody"]["eventList"][0]
+    prehash = prehash_string(event, JsonLdContext.from_jsonld(document["@context"]))
+    assert "{http://ns.example.com/epcis}tag1=1" in prehash
+    original = document_event_hash_ids(document)
+    event["example:extension"]["moreExtensions"]["futureExtension"]["tag1"] = "9"
+    assert document_event_hash_ids(document) != original
