@@ -23,7 +23,7 @@ module.exports = {
     version: SOLC_VERSION,
     // Same settings as contracts/solc_compile.js, which builds the committed artifact.
     settings: {
-      optimizer: { enabled: true, runs: 200 },
+      optimizer: { enabled: true, runs: 1000000 },
       evmVersion: "cancun",
     },
   },

@@ -1,7 +1,8 @@
 """Offline compilation of the ledger contract into a committed, reproducible artifact.
 
 ``build_artifacts()`` runs ``contracts/solc_compile.js`` (the npm ``solc`` package, WASM,
-no download) and writes ``contracts/artifacts/OcopLedger.json``. The output is
+no download) and writes one artifact per contract of ``CONTRACT_NAMES`` to
+``contracts/artifacts/<Name>.json``. The output is
 deterministic (sorted keys, indent 2, trailing newline): rebuilding unchanged sources
 gives a byte-identical file, and ``sourcesSha256`` lets a test prove that the committed
 artifact was built from the committed sources without running the compiler.
@@ -21,6 +22,8 @@ from typing import Any
 from contracts.errors import ChainError
 
 CONTRACT_NAME = "OcopLedger"
+# The ledger, the registry of its immutable versions, and the gas floor of bench/gas.
+CONTRACT_NAMES = (CONTRACT_NAME, "OcopLedgerRegistry", "GasFloor")
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 SOURCES_DIR = PACKAGE_DIR / "solidity"
@@ -100,10 +103,15 @@ def compile_sources() -> dict[str, Any]:
     return result
 
 
-def artifact_from_output(output: dict[str, Any]) -> dict[str, Any]:
-    """The artifact document for ``CONTRACT_NAME`` built from solc's standard JSON output."""
-    unit = f"contracts/solidity/{CONTRACT_NAME}.sol"
-    contract = output["contracts"][unit][CONTRACT_NAME]
+def artifact_path(name: str) -> Path:
+    """Where the artifact of contract ``name`` is committed."""
+    return ARTIFACT_PATH.parent / f"{name}.json"
+
+
+def artifact_from_output(output: dict[str, Any], name: str = CONTRACT_NAME) -> dict[str, Any]:
+    """The artifact document for contract ``name`` built from solc's standard JSON output."""
+    unit = f"contracts/solidity/{name}.sol"
+    contract = output["contracts"][unit][name]
     units = source_units()
     if output["sourceFiles"] != units:
         raise CompileError(
@@ -111,10 +119,12 @@ def artifact_from_output(output: dict[str, Any]) -> dict[str, Any]:
             "fix the import resolution in contracts/build.py"
         )
     return {
-        "contractName": CONTRACT_NAME,
+        "contractName": name,
         "abi": contract["abi"],
         "bytecode": "0x" + contract["evm"]["bytecode"]["object"],
         "deployedBytecode": "0x" + contract["evm"]["deployedBytecode"]["object"],
+        # Byte ranges of the deployed code that the constructor fills (immutables).
+        "immutableReferences": contract["evm"]["deployedBytecode"].get("immutableReferences", {}),
         "compiler": {"name": "solc-js", "version": output["compilerVersion"]},
         "settings": output["settings"],
         "sourceFiles": units,
@@ -128,10 +138,13 @@ def dump_artifact(artifact: dict[str, Any]) -> str:
 
 
 def build_artifacts(path: Path = ARTIFACT_PATH) -> Path:
-    """Compile the sources and write the artifact to ``path``; return ``path``."""
-    text = dump_artifact(artifact_from_output(compile_sources()))
+    """Compile the sources; write the ledger's artifact to ``path`` and the other contracts'
+    next to it (``<Name>.json``); return ``path``."""
+    output = compile_sources()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    for name in CONTRACT_NAMES:
+        target = path if name == CONTRACT_NAME else path.parent / f"{name}.json"
+        target.write_text(dump_artifact(artifact_from_output(output, name)), encoding="utf-8")
     return path
 
 

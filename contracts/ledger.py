@@ -14,12 +14,14 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_tester.exceptions import TransactionFailed
+from eth_typing import Hash32
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from contracts.build import ARTIFACT_PATH, artifact_sha256, load_artifact
+from contracts.build import ARTIFACT_PATH, artifact_path, artifact_sha256, load_artifact
 from contracts.chains import genesis_hash, send_signed
 from contracts.errors import ChainError, ChainMismatch, LedgerRevert
 from contracts.types import (
@@ -29,13 +31,16 @@ from contracts.types import (
     BatchState,
     BatchStatus,
     BlockNumber,
+    Certificate,
     EventDigest,
     EventKind,
     EventRecord,
+    MerkleRootRecord,
     Role,
     as_bytes32,
     step_code,
 )
+from epcis.errors import InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +49,7 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from web3 import Web3
     from web3.contract import Contract
-    from web3.types import TxParams, TxReceipt
+    from web3.types import BlockIdentifier, TxParams, TxReceipt
 
 
 _T = TypeVar("_T")
@@ -111,6 +116,13 @@ class AbiCodec:
                 self.errors[keccak(text=_signature(entry))[:4]] = _abi_item(entry)
             elif entry["type"] == "event" and not entry.get("anonymous", False):
                 self.events[keccak(text=_signature(entry))] = _abi_item(entry)
+
+    def topic_of(self, event_name: str) -> bytes:
+        """topic0 of the event called ``event_name``."""
+        for topic, item in self.events.items():
+            if item.name == event_name:
+                return topic
+        raise KeyError(event_name)
 
     def revert(self, data: bytes) -> ChainError:
         """The exception for revert ``data``: ``LedgerRevert`` when it is a known error."""
@@ -205,6 +217,192 @@ LEDGER_EVENT_NAMES: frozenset[str] = frozenset(
 )
 
 
+FULL_YIELD_BPS = 10_000
+"""A declared yield of 100.00 %: outputs may hold as many grams as the inputs gave."""
+
+ANCHORING_EVENTS: dict[str, EventKind] = {
+    "BatchRegistered": EventKind.REGISTER,
+    "EventRecorded": EventKind.STEP,
+    "BatchTransformed": EventKind.TRANSFORMATION,
+    "CustodyShipped": EventKind.CUSTODY,
+    "CustodyReceived": EventKind.CUSTODY,
+    "ShipmentCancelled": EventKind.CUSTODY,
+    "CustodyTransferred": EventKind.CUSTODY,
+    "PalletAggregated": EventKind.AGGREGATION,
+    "PalletDisaggregated": EventKind.AGGREGATION,
+    "CertificateAttached": EventKind.CERTIFICATE,
+    "ExportCleared": EventKind.EXPORT,
+    "BatchConsumed": EventKind.CONSUMPTION,
+    "EventAnchored": EventKind.EPCIS,
+    "ErrorDeclared": EventKind.ERROR_DECLARATION,
+}
+"""Ledger events whose first indexed topic is an anchored event digest (``eventHash``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCall:
+    """One prepared contract call: the Solidity function name and its ABI arguments."""
+
+    fn_name: str
+    args: tuple[Any, ...]
+
+
+class Calls:
+    """Builders of ``LedgerCall`` for ``Ledger.write`` and ``Ledger.batch_write``: the
+    Python values of the binding, checked and converted to ABI arguments."""
+
+    @staticmethod
+    def onboard_actor(
+        account: str, role: Role, gln: int, name_hash: bytes = bytes(32)
+    ) -> LedgerCall:
+        return LedgerCall(
+            "onboardActor",
+            (to_checksum_address(account), role.role_id, gln, as_bytes32(name_hash, "name_hash")),
+        )
+
+    @staticmethod
+    def suspend_actor(account: str) -> LedgerCall:
+        return LedgerCall("suspendActor", (to_checksum_address(account),))
+
+    @staticmethod
+    def register_batch(batch_id: BatchId, quantity: int, event_digest: EventDigest) -> LedgerCall:
+        return LedgerCall(
+            "registerBatch",
+            (as_bytes32(batch_id, "batch_id"), quantity, as_bytes32(event_digest, "event_digest")),
+        )
+
+    @staticmethod
+    def record_event(batch_id: BatchId, step: str | bytes, event_digest: EventDigest) -> LedgerCall:
+        code = step_code(step) if isinstance(step, str) else as_bytes32(step, "step")
+        return LedgerCall(
+            "recordEvent",
+            (as_bytes32(batch_id, "batch_id"), code, as_bytes32(event_digest, "event_digest")),
+        )
+
+    @staticmethod
+    def transform(
+        input_ids: Sequence[BatchId],
+        input_quantities: Sequence[int],
+        output_ids: Sequence[BatchId],
+        output_quantities: Sequence[int],
+        event_digest: EventDigest,
+        yield_bps: int = FULL_YIELD_BPS,
+    ) -> LedgerCall:
+        return LedgerCall(
+            "transform",
+            (
+                [as_bytes32(i, "input_ids") for i in input_ids],
+                list(input_quantities),
+                [as_bytes32(o, "output_ids") for o in output_ids],
+                list(output_quantities),
+                yield_bps,
+                as_bytes32(event_digest, "event_digest"),
+            ),
+        )
+
+    @staticmethod
+    def transfer_custody(batch_id: BatchId, to: str, event_digest: EventDigest) -> LedgerCall:
+        return LedgerCall(
+            "transferCustody",
+            (
+                as_bytes32(batch_id, "batch_id"),
+                to_checksum_address(to),
+                as_bytes32(event_digest, "event_digest"),
+            ),
+        )
+
+    @staticmethod
+    def ship(batch_id: BatchId, to: str, event_digest: EventDigest) -> LedgerCall:
+        return LedgerCall(
+            "ship",
+            (
+                as_bytes32(batch_id, "batch_id"),
+                to_checksum_address(to),
+                as_bytes32(event_digest, "event_digest"),
+            ),
+        )
+
+    @staticmethod
+    def receive(batch_id: BatchId, event_digest: EventDigest) -> LedgerCall:
+        return LedgerCall(
+            "receiveBatch",
+            (as_bytes32(batch_id, "batch_id"), as_bytes32(event_digest, "event_digest")),
+        )
+
+    @staticmethod
+    def aggregate(
+        pallet_id: BatchId, child_ids: Sequence[BatchId], event_digest: EventDigest
+    ) -> LedgerCall:
+        return LedgerCall(
+            "aggregate",
+            (
+                as_bytes32(pallet_id, "pallet_id"),
+                [as_bytes32(c, "child_ids") for c in child_ids],
+                as_bytes32(event_digest, "event_digest"),
+            ),
+        )
+
+    @staticmethod
+    def attach_certificate(
+        batch_id: BatchId,
+        document_hash: bytes,
+        valid_until: int,
+        event_digest: EventDigest,
+        valid_from: int = 0,
+    ) -> LedgerCall:
+        return LedgerCall(
+            "attachCertificate",
+            (
+                as_bytes32(batch_id, "batch_id"),
+                as_bytes32(document_hash, "document_hash"),
+                valid_from,
+                valid_until,
+                as_bytes32(event_digest, "event_digest"),
+            ),
+        )
+
+    @staticmethod
+    def clear_export(
+        batch_id: BatchId, declaration_hash: bytes, border_gate_gln: int, event_digest: EventDigest
+    ) -> LedgerCall:
+        return LedgerCall(
+            "clearExport",
+            (
+                as_bytes32(batch_id, "batch_id"),
+                as_bytes32(declaration_hash, "declaration_hash"),
+                border_gate_gln,
+                as_bytes32(event_digest, "event_digest"),
+            ),
+        )
+
+    @staticmethod
+    def consume_batch(batch_id: BatchId, event_digest: EventDigest) -> LedgerCall:
+        return LedgerCall(
+            "consumeBatch",
+            (as_bytes32(batch_id, "batch_id"), as_bytes32(event_digest, "event_digest")),
+        )
+
+    @staticmethod
+    def anchor_events(event_digests: Sequence[EventDigest]) -> LedgerCall:
+        return LedgerCall(
+            "anchorEvents", ([as_bytes32(d, "event_digests") for d in event_digests],)
+        )
+
+    @staticmethod
+    def declare_error(
+        erroneous_digest: EventDigest, event_digest: EventDigest, reason: str | bytes
+    ) -> LedgerCall:
+        code = step_code(reason) if isinstance(reason, str) else as_bytes32(reason, "reason")
+        return LedgerCall(
+            "declareError",
+            (
+                as_bytes32(erroneous_digest, "erroneous_digest"),
+                as_bytes32(event_digest, "event_digest"),
+                code,
+            ),
+        )
+
+
 def _hex(value: Any) -> str:
     if isinstance(value, str):
         return value if value.startswith("0x") else "0x" + value
@@ -279,20 +477,53 @@ class Deployment:
                 f"{self.genesis_hash}: this is another chain; redeploy and resync"
             )
         code = bytes(w3.eth.get_code(to_checksum_address(self.address)))
-        expected = _raw(load_artifact(artifact_path)["deployedBytecode"])
-        if code != expected:
+        artifact = load_artifact(artifact_path)
+        if _mask_immutables(code, artifact) != _mask_immutables(
+            _raw(artifact["deployedBytecode"]), artifact
+        ):
             raise ChainMismatch(
                 f"no OcopLedger code (from this artifact) at {self.address}: "
                 "the node was reset or the contract was rebuilt; redeploy and resync"
             )
 
 
+def _mask_immutables(code: bytes, artifact: Mapping[str, Any]) -> bytes:
+    """``code`` with the constructor-filled immutable ranges zeroed, for comparison."""
+    masked = bytearray(code)
+    for ranges in artifact.get("immutableReferences", {}).values():
+        for r in ranges:
+            start, length = int(r["start"]), int(r["length"])
+            masked[start : start + length] = bytes(length)
+    return bytes(masked)
+
+
+def deploy_contract(
+    w3: Web3, deployer: LocalAccount, name: str, constructor_args: Sequence[Any] = ()
+) -> TxReceipt:
+    """Deploy contract ``name`` from its committed artifact; the mined receipt."""
+    artifact = load_artifact(artifact_path(name))
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    data = factory.constructor(*constructor_args).data_in_transaction
+    tx: TxParams = {"from": deployer.address, "data": data}
+    gas = w3.eth.estimate_gas(tx)
+    receipt = send_signed(w3, deployer, {"data": data, "gas": gas})
+    if receipt["contractAddress"] is None:
+        raise ChainError(f"deployment receipt of {name} names no contract address")
+    return receipt
+
+
 def deploy_ledger(
-    w3: Web3, deployer: LocalAccount, artifact_path: Path = ARTIFACT_PATH
+    w3: Web3,
+    deployer: LocalAccount,
+    artifact_path: Path = ARTIFACT_PATH,
+    predecessor: str = ZERO_ADDRESS,
 ) -> Deployment:
-    """Deploy ``OcopLedger`` from the committed artifact; ``deployer`` becomes ADMIN."""
+    """Deploy ``OcopLedger`` from the committed artifact; ``deployer`` becomes ADMIN.
+
+    ``predecessor`` is the retired version this one continues (see docs/ledger.md)."""
     artifact = load_artifact(artifact_path)
-    data = artifact["bytecode"]
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    data = factory.constructor(to_checksum_address(predecessor)).data_in_transaction
     tx: TxParams = {"from": deployer.address, "data": data}
     gas = w3.eth.estimate_gas(tx)
     receipt = send_signed(w3, deployer, {"data": data, "gas": gas})
@@ -315,10 +546,14 @@ def deploy_ledger(
 class Ledger:
     """Typed access to one deployed ``OcopLedger``."""
 
-    def __init__(self, w3: Web3, address: str, artifact_path: Path = ARTIFACT_PATH) -> None:
+    def __init__(
+        self, w3: Web3, address: str, artifact_path: Path = ARTIFACT_PATH, from_block: int = 0
+    ) -> None:
         artifact = load_artifact(artifact_path)
         self.w3 = w3
         self.address = to_checksum_address(address)
+        # Where history lookups (eth_getLogs) start: the deploy block when known.
+        self.from_block = from_block
         self.contract: Contract = w3.eth.contract(address=self.address, abi=artifact["abi"])
         self.codec = AbiCodec(artifact["abi"])
 
@@ -327,7 +562,7 @@ class Ledger:
         """The ledger of a manifest; by default refuses (``ChainMismatch``) another chain."""
         if check:
             deployment.check(w3)
-        return cls(w3, deployment.address)
+        return cls(w3, deployment.address, from_block=deployment.deploy_block)
 
     # ---------------------------------------------------------------- sending
 
@@ -362,38 +597,56 @@ class Ledger:
 
     # ---------------------------------------------------------------- writes
 
-    def onboard_actor(self, admin: LocalAccount, account: str, role: Role, gln: int) -> TxResult:
+    def write(self, sender: LocalAccount, call: LedgerCall) -> TxResult:
+        """Send one prepared call (see ``Calls``) as ``sender``."""
+        return self.send(sender, call.fn_name, *call.args)
+
+    def batch_write(self, sender: LocalAccount, calls: Sequence[LedgerCall]) -> TxResult:
+        """Many writes in one transaction (``multicall``): each call is checked as if sent
+        alone by ``sender``; one refusal reverts them all and raises its ``LedgerRevert``."""
+        if not calls:
+            raise InvalidInput("calls", "a batched write needs at least one call")
+        data = [self.contract.encode_abi(c.fn_name, args=list(c.args)) for c in calls]
+        return self.send(sender, "multicall", data)
+
+    def onboard_actor(
+        self,
+        admin: LocalAccount,
+        account: str,
+        role: Role,
+        gln: int,
+        name_hash: bytes = bytes(32),
+    ) -> TxResult:
         """Grant ``role`` to ``account`` with location ``gln`` and mark it active (ADMIN)."""
-        return self.send(admin, "onboardActor", to_checksum_address(account), role.role_id, gln)
+        return self.write(admin, Calls.onboard_actor(account, role, gln, name_hash))
 
     def suspend_actor(self, admin: LocalAccount, account: str) -> TxResult:
         """Suspend ``account``: it can no longer write (ADMIN)."""
-        return self.send(admin, "suspendActor", to_checksum_address(account))
+        return self.write(admin, Calls.suspend_actor(account))
+
+    def reinstate_actor(self, admin: LocalAccount, account: str) -> TxResult:
+        """Lift the suspension of ``account`` (ADMIN)."""
+        return self.send(admin, "reinstateActor", to_checksum_address(account))
+
+    def revoke_role(self, admin: LocalAccount, account: str, role: Role) -> TxResult:
+        """Take ``role`` away from ``account`` (ADMIN; never the last admin)."""
+        return self.send(admin, "revokeRole", to_checksum_address(account), role.role_id)
+
+    def grant_admin(self, admin: LocalAccount, account: str) -> TxResult:
+        """Make ``account`` another admin (ADMIN)."""
+        return self.send(admin, "grantAdmin", to_checksum_address(account))
 
     def register_batch(
         self, sender: LocalAccount, batch_id: BatchId, quantity: int, event_digest: EventDigest
     ) -> TxResult:
         """Register a harvest batch of ``quantity`` grams (COOPERATIVE)."""
-        return self.send(
-            sender,
-            "registerBatch",
-            as_bytes32(batch_id, "batch_id"),
-            quantity,
-            as_bytes32(event_digest, "event_digest"),
-        )
+        return self.write(sender, Calls.register_batch(batch_id, quantity, event_digest))
 
     def record_event(
         self, sender: LocalAccount, batch_id: BatchId, step: str | bytes, event_digest: EventDigest
     ) -> TxResult:
         """Anchor a step (``"drying"`` or a bytes32 step code) of a batch the sender holds."""
-        code = step_code(step) if isinstance(step, str) else as_bytes32(step, "step")
-        return self.send(
-            sender,
-            "recordEvent",
-            as_bytes32(batch_id, "batch_id"),
-            code,
-            as_bytes32(event_digest, "event_digest"),
-        )
+        return self.write(sender, Calls.record_event(batch_id, step, event_digest))
 
     def transform(
         self,
@@ -403,27 +656,108 @@ class Ledger:
         output_ids: Sequence[BatchId],
         output_quantities: Sequence[int],
         event_digest: EventDigest,
+        yield_bps: int = FULL_YIELD_BPS,
     ) -> TxResult:
-        """Consume grams of input batches into new output batches (PROCESSOR)."""
-        return self.send(
+        """Consume grams of input batches into new output batches (PROCESSOR); outputs may
+        hold at most ``inputs * yield_bps / 10000`` grams."""
+        return self.write(
             sender,
-            "transform",
-            [as_bytes32(i, "input_ids") for i in input_ids],
-            list(input_quantities),
-            [as_bytes32(o, "output_ids") for o in output_ids],
-            list(output_quantities),
-            as_bytes32(event_digest, "event_digest"),
+            Calls.transform(
+                input_ids, input_quantities, output_ids, output_quantities, event_digest, yield_bps
+            ),
         )
 
     def transfer_custody(
         self, sender: LocalAccount, batch_id: BatchId, to: str, event_digest: EventDigest
     ) -> TxResult:
-        """Hand a batch the sender holds to the active actor ``to``."""
+        """Hand a batch the sender holds to the active actor ``to`` in one step (no consent)."""
+        return self.write(sender, Calls.transfer_custody(batch_id, to, event_digest))
+
+    def ship(
+        self, sender: LocalAccount, batch_id: BatchId, to: str, event_digest: EventDigest
+    ) -> TxResult:
+        """Ship a batch the sender holds to ``to``; it is IN_TRANSIT until ``to`` receives it."""
+        return self.write(sender, Calls.ship(batch_id, to, event_digest))
+
+    def receive(
+        self, sender: LocalAccount, batch_id: BatchId, event_digest: EventDigest
+    ) -> TxResult:
+        """Take custody of a batch shipped to the sender (``receiveBatch``)."""
+        return self.write(sender, Calls.receive(batch_id, event_digest))
+
+    def cancel_shipment(
+        self, sender: LocalAccount, batch_id: BatchId, event_digest: EventDigest
+    ) -> TxResult:
+        """Take back a shipment the sender made that was not received yet."""
         return self.send(
             sender,
-            "transferCustody",
+            "cancelShipment",
+            as_bytes32(batch_id, "batch_id"),
+            as_bytes32(event_digest, "event_digest"),
+        )
+
+    def consent_signature(
+        self,
+        receiver: LocalAccount,
+        batch_id: BatchId,
+        sender: str,
+        event_digest: EventDigest,
+        deadline: int,
+    ) -> bytes:
+        """``receiver``'s EIP-712 CustodyConsent for ``transfer_with_consent`` by ``sender``."""
+        fn = self.contract.functions.custodyConsentDigest(
+            as_bytes32(batch_id, "batch_id"),
+            to_checksum_address(sender),
+            as_bytes32(event_digest, "event_digest"),
+            deadline,
+        )
+        digest = bytes(self._call(fn.call))
+        signed = receiver.unsafe_sign_hash(Hash32(digest))
+        return bytes(signed.signature)
+
+    def transfer_with_consent(
+        self,
+        sender: LocalAccount,
+        batch_id: BatchId,
+        to: str,
+        event_digest: EventDigest,
+        deadline: int,
+        signature: bytes,
+    ) -> TxResult:
+        """One-step handover signed by the receiver (see ``consent_signature``)."""
+        return self.send(
+            sender,
+            "transferWithConsent",
             as_bytes32(batch_id, "batch_id"),
             to_checksum_address(to),
+            as_bytes32(event_digest, "event_digest"),
+            deadline,
+            bytes(signature),
+        )
+
+    def aggregate(
+        self,
+        sender: LocalAccount,
+        pallet_id: BatchId,
+        child_ids: Sequence[BatchId],
+        event_digest: EventDigest,
+    ) -> TxResult:
+        """Put whole batches the sender holds on a new pallet (SSCC) the sender holds."""
+        return self.write(sender, Calls.aggregate(pallet_id, child_ids, event_digest))
+
+    def disaggregate(
+        self,
+        sender: LocalAccount,
+        pallet_id: BatchId,
+        child_ids: Sequence[BatchId],
+        event_digest: EventDigest,
+    ) -> TxResult:
+        """Take batches off a pallet the sender holds."""
+        return self.send(
+            sender,
+            "disaggregate",
+            as_bytes32(pallet_id, "pallet_id"),
+            [as_bytes32(c, "child_ids") for c in child_ids],
             as_bytes32(event_digest, "event_digest"),
         )
 
@@ -434,15 +768,32 @@ class Ledger:
         document_hash: bytes,
         valid_until: int,
         event_digest: EventDigest,
+        valid_from: int = 0,
     ) -> TxResult:
-        """Bind a certificate (document digest, expiry in unix seconds) to a batch (LAB)."""
+        """Bind a certificate (document digest, validity in unix seconds) to a batch (LAB)."""
+        return self.write(
+            sender,
+            Calls.attach_certificate(
+                batch_id, document_hash, valid_until, event_digest, valid_from
+            ),
+        )
+
+    def revoke_certificate(
+        self,
+        sender: LocalAccount,
+        batch_id: BatchId,
+        document_hash: bytes,
+        lab: str,
+        reason_hash: bytes,
+    ) -> TxResult:
+        """Revoke the certificate ``lab`` attached to ``batch_id`` (that LAB or ADMIN)."""
         return self.send(
             sender,
-            "attachCertificate",
+            "revokeCertificate",
             as_bytes32(batch_id, "batch_id"),
             as_bytes32(document_hash, "document_hash"),
-            valid_until,
-            as_bytes32(event_digest, "event_digest"),
+            to_checksum_address(lab),
+            as_bytes32(reason_hash, "reason_hash"),
         )
 
     def clear_export(
@@ -454,14 +805,15 @@ class Ledger:
         event_digest: EventDigest,
     ) -> TxResult:
         """Record export clearance at a border gate; the batch becomes EXPORTED (CUSTOMS)."""
-        return self.send(
-            sender,
-            "clearExport",
-            as_bytes32(batch_id, "batch_id"),
-            as_bytes32(declaration_hash, "declaration_hash"),
-            border_gate_gln,
-            as_bytes32(event_digest, "event_digest"),
+        return self.write(
+            sender, Calls.clear_export(batch_id, declaration_hash, border_gate_gln, event_digest)
         )
+
+    def consume_batch(
+        self, sender: LocalAccount, batch_id: BatchId, event_digest: EventDigest
+    ) -> TxResult:
+        """Declare a batch the sender holds used up (sold, destroyed); it becomes CONSUMED."""
+        return self.write(sender, Calls.consume_batch(batch_id, event_digest))
 
     def recall(self, sender: LocalAccount, batch_id: BatchId, reason_hash: bytes) -> TxResult:
         """Recall a batch (ADMIN or the batch's origin)."""
@@ -472,20 +824,76 @@ class Ledger:
             as_bytes32(reason_hash, "reason_hash"),
         )
 
+    def anchor_events(self, sender: LocalAccount, event_digests: Sequence[EventDigest]) -> TxResult:
+        """Anchor digests of EPCIS events captured through the API, not tied to a batch."""
+        return self.write(sender, Calls.anchor_events(event_digests))
+
+    def declare_error(
+        self,
+        sender: LocalAccount,
+        erroneous_digest: EventDigest,
+        event_digest: EventDigest,
+        reason: str | bytes = "incorrect_data",
+    ) -> TxResult:
+        """Anchor ``event_digest``, an EPCIS errorDeclaration of ``erroneous_digest``."""
+        return self.write(sender, Calls.declare_error(erroneous_digest, event_digest, reason))
+
+    def anchor_merkle_root(
+        self, sender: LocalAccount, root: bytes, count: int, metadata_hash: bytes
+    ) -> TxResult:
+        """Anchor the root of a ``MerkleTree`` over ``count`` event digests."""
+        return self.send(
+            sender,
+            "anchorMerkleRoot",
+            as_bytes32(root, "root"),
+            count,
+            as_bytes32(metadata_hash, "metadata_hash"),
+        )
+
+    def retire(self, admin: LocalAccount, successor: str) -> TxResult:
+        """Name ``successor`` as the version continuing this one (ADMIN, once)."""
+        return self.send(admin, "retire", to_checksum_address(successor))
+
+    def import_batch(self, sender: LocalAccount, batch_id: BatchId) -> TxResult:
+        """On a successor version: move a batch the sender holds from the retired predecessor."""
+        return self.send(sender, "importBatch", as_bytes32(batch_id, "batch_id"))
+
     # ---------------------------------------------------------------- reads
 
     def has_role(self, account: str, role: Role) -> bool:
+        """Whether ``account`` was granted ``role`` (a suspension keeps it; see ``can_write``)."""
         fn = self.contract.functions.hasRole(role.role_id, to_checksum_address(account))
         return bool(self._call(fn.call))
 
-    def actor(self, account: str) -> ActorState:
-        gln, active = self._call(self.contract.functions.actor(to_checksum_address(account)).call)
-        return ActorState(gln=int(gln), active=bool(active))
+    def can_write(self, account: str, role: Role, block: BlockIdentifier = "latest") -> bool:
+        """Whether ``account`` held ``role`` and was not suspended at ``block``."""
+        fn = self.contract.functions.canWrite(role.role_id, to_checksum_address(account))
+        return bool(self._call(lambda: fn.call(block_identifier=block)))
 
-    def batch(self, batch_id: BatchId) -> BatchState:
+    def role_at(self, account: str, role: Role, block_number: int) -> bool:
+        """Whether ``account`` could write as ``role`` at ``block_number`` (state at the end
+        of that block). Needs a node that serves historical state (Hardhat, eth-tester, an
+        archive Besu node); otherwise replay the ActorOnboarded/ActorRoleRevoked/
+        ActorSuspended/ActorReinstated logs up to that block."""
+        return self.can_write(account, role, BlockNumber(block_number))
+
+    def actor(self, account: str) -> ActorState:
+        gln, active, roles, name_hash = self._call(
+            self.contract.functions.actor(to_checksum_address(account)).call
+        )
+        return ActorState(
+            gln=int(gln),
+            active=bool(active),
+            roles=Role.from_bitmap(int(roles)),
+            name_hash=bytes(name_hash),
+        )
+
+    def batch(self, batch_id: BatchId, block: BlockIdentifier = "latest") -> BatchState:
+        """The batch's own state (status NONE if unknown); see ``is_recalled`` for lineage."""
         raw_id = as_bytes32(batch_id, "batch_id")
-        custodian, quantity, origin, remaining, status = self._call(
-            self.contract.functions.batch(raw_id).call
+        fn = self.contract.functions.batch(raw_id)
+        custodian, origin, quantity, remaining, status, is_pallet, consignee = self._call(
+            lambda: fn.call(block_identifier=block)
         )
         return BatchState(
             batch_id=BatchId(raw_id),
@@ -494,32 +902,148 @@ class Ledger:
             quantity=int(quantity),
             remaining=int(remaining),
             status=BatchStatus(status),
+            is_pallet=bool(is_pallet),
+            consignee=to_checksum_address(consignee),
         )
-
-    def event_record(self, event_digest: EventDigest) -> EventRecord | None:
-        """Where ``event_digest`` was anchored, or None if it never was."""
-        raw = as_bytes32(event_digest, "event_digest")
-        batch_id, actor, block_number, kind = self._call(
-            self.contract.functions.eventRecord(raw).call
-        )
-        if to_checksum_address(actor) == ZERO_ADDRESS:
-            return None
-        return EventRecord(
-            event_digest=EventDigest(raw),
-            batch_id=BatchId(bytes(batch_id)),
-            actor=to_checksum_address(actor),
-            block_number=BlockNumber(block_number),
-            kind=EventKind(kind),
-        )
-
-    def parents_of(self, batch_id: BatchId) -> list[BatchId]:
-        """Input batches of the transformation that made ``batch_id`` (empty for harvests)."""
-        fn = self.contract.functions.parentsOf(as_bytes32(batch_id, "batch_id"))
-        return [BatchId(bytes(p)) for p in self._call(fn.call)]
 
     def batch_id_of(self, gtin: str, lot: str) -> BatchId:
         """The contract's ``batchIdOf``; ``contracts.types.batch_id_of`` computes it offline."""
         return BatchId(bytes(self._call(self.contract.functions.batchIdOf(gtin, lot).call)))
+
+    def merkle_root(self, root: bytes) -> MerkleRootRecord | None:
+        """The anchored root's record, or None if it was never anchored."""
+        fn = self.contract.functions.merkleRoot(as_bytes32(root, "root"))
+        actor_id, count, block_number, timestamp = self._call(fn.call)
+        if actor_id == 0:
+            return None
+        account = self._call(self.contract.functions.accountOf(actor_id).call)
+        return MerkleRootRecord(
+            root=bytes(root),
+            actor=to_checksum_address(account),
+            count=int(count),
+            block_number=BlockNumber(block_number),
+            timestamp=int(timestamp),
+        )
+
+    def prove_inclusion(
+        self, root: bytes, event_digest: EventDigest, proof: Sequence[bytes]
+    ) -> bool:
+        """The contract's ``verifyInclusion``: ``root`` is anchored and ``proof`` holds."""
+        fn = self.contract.functions.verifyInclusion(
+            as_bytes32(root, "root"),
+            as_bytes32(event_digest, "event_digest"),
+            [as_bytes32(p, "proof") for p in proof],
+        )
+        return bool(self._call(fn.call))
+
+    def certificate_id(self, batch_id: BatchId, document_hash: bytes, lab: str) -> bytes:
+        """``certificateIdOf(batchId, documentHash, lab)``, computed offline."""
+        return keccak(
+            abi_encode(
+                ["bytes32", "bytes32", "address"],
+                [
+                    as_bytes32(batch_id, "batch_id"),
+                    as_bytes32(document_hash, "document_hash"),
+                    to_checksum_address(lab),
+                ],
+            )
+        )
+
+    # ---------------------------------------------------------------- history (logs)
+
+    def _logs(self, topics: Sequence[Any]) -> list[DecodedLog]:
+        raw = self.w3.eth.get_logs(
+            {"address": self.address, "fromBlock": self.from_block, "topics": list(topics)}
+        )
+        found = (self.decode_log(entry) for entry in raw)
+        decoded = [entry for entry in found if entry is not None]
+        decoded.sort(key=lambda e: (e.block_number, e.tx_index, e.log_index))
+        return decoded
+
+    def _topic0(self, name: str) -> str:
+        return "0x" + self.codec.topic_of(name).hex()
+
+    def event_record(self, event_digest: EventDigest) -> EventRecord | None:
+        """Where ``event_digest`` was first anchored, or None if it never was.
+
+        One ``eth_getLogs`` on the digest as first indexed topic of the anchoring events,
+        from the deploy block. The contract does not refuse a digest anchored twice: the
+        first anchoring log is the authoritative one."""
+        raw = as_bytes32(event_digest, "event_digest")
+        topic0s = [self._topic0(name) for name in ANCHORING_EVENTS]
+        for log in self._logs([topic0s, "0x" + raw.hex()]):
+            batch = log.args.get("batchId", bytes(32))
+            return EventRecord(
+                event_digest=EventDigest(raw),
+                batch_id=BatchId(bytes(batch)),
+                actor=log.args["actor"],
+                block_number=log.block_number,
+                kind=ANCHORING_EVENTS[log.name],
+                tx_hash=log.tx_hash,
+                log_index=log.log_index,
+            )
+        return None
+
+    def transformations(self) -> list[DecodedLog]:
+        """Every BatchTransformed log, in chain order: the lineage graph."""
+        return self._logs([self._topic0("BatchTransformed")])
+
+    def parents_of(self, batch_id: BatchId) -> list[BatchId]:
+        """Input batches of the transformation that made ``batch_id`` (empty for harvests)."""
+        raw = as_bytes32(batch_id, "batch_id")
+        for log in self.transformations():
+            if raw in log.args["outputIds"]:
+                return [BatchId(bytes(i)) for i in log.args["inputIds"]]
+        return []
+
+    def ancestors_of(self, batch_id: BatchId) -> list[BatchId]:
+        """Every batch ``batch_id`` was made from, through any number of transformations."""
+        made_from: dict[bytes, list[bytes]] = {}
+        for log in self.transformations():
+            for output in log.args["outputIds"]:
+                made_from.setdefault(bytes(output), [bytes(i) for i in log.args["inputIds"]])
+        found: list[BatchId] = []
+        seen = {as_bytes32(batch_id, "batch_id")}
+        pending = list(seen)
+        while pending:
+            for parent in made_from.get(pending.pop(), []):
+                if parent not in seen:
+                    seen.add(parent)
+                    found.append(BatchId(parent))
+                    pending.append(parent)
+        return found
+
+    def is_recalled(self, batch_id: BatchId) -> bool:
+        """True if ``batch_id`` or any ancestor is RECALLED: a recall is visible for every
+        descendant. The contract stores no parent links (gas), so the lineage comes from
+        the BatchTransformed logs and each ancestor's status from ``batch``."""
+        for candidate in [BatchId(as_bytes32(batch_id, "batch_id")), *self.ancestors_of(batch_id)]:
+            if self.batch(candidate).status is BatchStatus.RECALLED:
+                return True
+        return False
+
+    def certificates(self, batch_id: BatchId) -> list[Certificate]:
+        """Certificates attached to ``batch_id``, with their revocation time."""
+        raw = as_bytes32(batch_id, "batch_id")
+        found: list[Certificate] = []
+        for log in self._logs([self._topic0("CertificateAttached"), None, "0x" + raw.hex()]):
+            document = bytes(log.args["documentHash"])
+            cert_id = self.certificate_id(BatchId(raw), document, log.args["actor"])
+            revoked = self._call(self.contract.functions.certificateRevokedAt(cert_id).call)
+            found.append(
+                Certificate(
+                    certificate_id=cert_id,
+                    batch_id=BatchId(raw),
+                    lab=log.args["actor"],
+                    document_hash=document,
+                    valid_from=int(log.args["validFrom"]),
+                    valid_until=int(log.args["validUntil"]),
+                    event_digest=EventDigest(bytes(log.args["eventHash"])),
+                    block_number=log.block_number,
+                    revoked_at=int(revoked),
+                )
+            )
+        return found
 
     # ---------------------------------------------------------------- logs
 

@@ -17,7 +17,7 @@ const SOURCES_DIR = path.join(__dirname, "solidity");
 
 // Shared with hardhat.config.js and contracts/build.py: one place for compiler settings.
 const SETTINGS = {
-  optimizer: { enabled: true, runs: 200 },
+  optimizer: { enabled: true, runs: 1000000 },
   evmVersion: "cancun",
 };
 
@@ -55,7 +55,7 @@ function standardInput() {
     settings: {
       ...SETTINGS,
       outputSelection: {
-        "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] },
+        "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] },
       },
     },
   };

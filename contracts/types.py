@@ -40,6 +40,16 @@ class Role(enum.Enum):
             return bytes(32)
         return keccak(text=self.value)
 
+    @property
+    def bit(self) -> int:
+        """The role's bit in the contract's role bitmap (``ActorView.roles``)."""
+        return 1 << list(Role).index(self)
+
+    @classmethod
+    def from_bitmap(cls, bitmap: int) -> frozenset[Role]:
+        """The roles set in a role bitmap."""
+        return frozenset(role for role in cls if bitmap & role.bit)
+
     @classmethod
     def from_role_id(cls, role_id: bytes) -> Role:
         """The role whose id is ``role_id``; ``InvalidInput`` if none."""
@@ -60,17 +70,24 @@ class BatchStatus(enum.IntEnum):
     EXPORTED = 2
     CONSUMED = 3
     RECALLED = 4
+    IN_TRANSIT = 5  # shipped, not yet received; custodian is still the shipper
+    AGGREGATED = 6  # on a pallet; the pallet's custodian holds it
+    MIGRATED = 7  # moved to the successor ledger version; frozen here
 
 
 class EventKind(enum.IntEnum):
-    """Mirror of the contract's ``KIND_*`` constants (``EventRecord.kind``)."""
+    """What kind of ledger log anchored an event digest (``EventRecord.kind``)."""
 
-    REGISTER = 1
-    STEP = 2
-    TRANSFORMATION = 3
-    CUSTODY = 4
-    CERTIFICATE = 5
-    EXPORT = 6
+    REGISTER = 1  # BatchRegistered
+    STEP = 2  # EventRecorded
+    TRANSFORMATION = 3  # BatchTransformed
+    CUSTODY = 4  # CustodyShipped, CustodyReceived, ShipmentCancelled, CustodyTransferred
+    CERTIFICATE = 5  # CertificateAttached
+    EXPORT = 6  # ExportCleared
+    AGGREGATION = 7  # PalletAggregated, PalletDisaggregated
+    EPCIS = 8  # EventAnchored (captured through the EPCIS API, no batch state)
+    ERROR_DECLARATION = 9  # ErrorDeclared
+    CONSUMPTION = 10  # BatchConsumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +96,8 @@ class ActorState:
 
     gln: int
     active: bool
+    roles: frozenset[Role] = frozenset()
+    name_hash: bytes = bytes(32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +110,8 @@ class BatchState:
     quantity: int
     remaining: int
     status: BatchStatus
+    is_pallet: bool = False
+    consignee: str = ZERO_ADDRESS  # receiver of a shipment while IN_TRANSIT
 
     @property
     def exists(self) -> bool:
@@ -99,13 +120,49 @@ class BatchState:
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
-    """Where and by whom an event digest was anchored."""
+    """Where and by whom an event digest was first anchored (from the ledger's logs).
+
+    ``batch_id`` is zero for digests not tied to a batch (EPCIS anchoring, error
+    declarations); for a transformation it is the first output."""
 
     event_digest: EventDigest
     batch_id: BatchId
     actor: str
     block_number: BlockNumber
     kind: EventKind
+    tx_hash: str = ""
+    log_index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A certificate attached to a batch, read from its CertificateAttached log."""
+
+    certificate_id: bytes
+    batch_id: BatchId
+    lab: str
+    document_hash: bytes
+    valid_from: int
+    valid_until: int
+    event_digest: EventDigest
+    block_number: BlockNumber
+    revoked_at: int  # unix seconds, 0 if not revoked
+
+    def valid_at(self, unix_time: int) -> bool:
+        """Valid at ``unix_time``: inside its window and not revoked before it."""
+        revoked = self.revoked_at != 0 and self.revoked_at <= unix_time
+        return self.valid_from <= unix_time <= self.valid_until and not revoked
+
+
+@dataclass(frozen=True, slots=True)
+class MerkleRootRecord:
+    """A Merkle root anchored on the ledger."""
+
+    root: bytes
+    actor: str
+    count: int
+    block_number: BlockNumber
+    timestamp: int
 
 
 def batch_id_of(gtin: str, lot: str) -> BatchId:
