@@ -59,22 +59,24 @@ def record_gas(name: str, result: TxResult) -> None:
 
 def test_onboard_actor_grants_role_and_emits(world: World) -> None:
     account = world.stranger.address
-    result = world.ledger.onboard_actor(world.admin, account, Role.LAB, 8930000000079)
+    name = digest("name")
+    result = world.ledger.onboard_actor(world.admin, account, Role.LAB, 8930000000079, name)
     record_gas("onboardActor", result)
-    names = [log.name for log in result.logs]
-    assert names == ["RoleGranted", "ActorOnboarded"]
-    assert result.logs[1].args == {
+    assert only_event(result, "ActorOnboarded") == {
         "account": account,
         "role": Role.LAB.role_id,
         "gln": 8930000000079,
+        "nameHash": name,
     }
     assert world.ledger.has_role(account, Role.LAB)
-    assert world.ledger.actor(account) == ActorState(gln=8930000000079, active=True)
+    assert world.ledger.actor(account) == ActorState(
+        gln=8930000000079, active=True, roles=frozenset({Role.LAB}), name_hash=name
+    )
 
 
 def test_onboard_actor_reverts_for_non_admin(world: World) -> None:
     with reverts(
-        "AccessControlUnauthorizedAccount",
+        "OcopLedgerUnauthorizedActor",
         account=world.coop.address,
         neededRole=Role.ADMIN.role_id,
     ):
@@ -110,7 +112,7 @@ def test_suspend_actor_reverts_for_unknown_actor(world: World) -> None:
 
 def test_suspend_actor_reverts_for_non_admin(world: World) -> None:
     with reverts(
-        "AccessControlUnauthorizedAccount",
+        "OcopLedgerUnauthorizedActor",
         account=world.lab.address,
         neededRole=Role.ADMIN.role_id,
     ):
@@ -120,7 +122,9 @@ def test_suspend_actor_reverts_for_non_admin(world: World) -> None:
 def test_onboard_actor_reactivates_suspended_actor(world: World) -> None:
     world.ledger.suspend_actor(world.admin, world.coop.address)
     world.ledger.onboard_actor(world.admin, world.coop.address, Role.COOPERATIVE, 42)
-    assert world.ledger.actor(world.coop.address) == ActorState(gln=42, active=True)
+    assert world.ledger.actor(world.coop.address) == ActorState(
+        gln=42, active=True, roles=frozenset({Role.COOPERATIVE})
+    )
     world.harvest()
 
 
@@ -188,11 +192,20 @@ def test_register_batch_reverts_for_existing_batch(world: World) -> None:
         world.ledger.register_batch(world.coop, batch_id, 1, digest())
 
 
-def test_register_batch_reverts_for_duplicate_event_hash(world: World) -> None:
+def test_event_record_is_the_first_anchoring_of_a_digest(world: World) -> None:
+    # The contract keeps no per-digest storage (gas): a repeat is accepted, and the
+    # first anchoring log is the authoritative record.
     event = digest()
-    world.ledger.register_batch(world.coop, new_batch_id(), 1, event)
-    with reverts("OcopLedgerEventAlreadyAnchored", eventHash=event):
-        world.ledger.register_batch(world.coop, new_batch_id(), 1, event)
+    first_batch, second_batch = new_batch_id(), new_batch_id()
+    first = world.ledger.register_batch(world.coop, first_batch, 1, event)
+    world.ledger.register_batch(world.coop, second_batch, 1, event)
+    record = world.ledger.event_record(event)
+    assert record is not None
+    assert (record.batch_id, record.block_number, record.tx_hash) == (
+        first_batch,
+        first.block_number,
+        first.tx_hash,
+    )
 
 
 def test_register_batch_reverts_for_zero_event_hash(world: World) -> None:
@@ -281,10 +294,12 @@ def test_transform_splits_batch_and_emits(world: World) -> None:
     assert only_event(result, "BatchTransformed") == {
         "eventHash": event,
         "actor": world.processor.address,
+        "batchId": out_a,
         "inputIds": [source],
         "inputQuantities": [HARVEST_GRAMS],
         "outputIds": [out_a, out_b],
         "outputQuantities": [200_000, 250_000],
+        "yieldBps": 10_000,
     }
     consumed = world.ledger.batch(source)
     assert (consumed.remaining, consumed.status) == (0, BatchStatus.CONSUMED)
@@ -316,7 +331,9 @@ def test_transform_merges_partial_inputs(world: World) -> None:
 
 def test_transform_reverts_for_mass_balance_exceeded(world: World) -> None:
     source = world.at_processor()
-    with reverts("OcopLedgerMassBalanceExceeded", inputTotal=500_000, outputTotal=600_000):
+    with reverts(
+        "OcopLedgerMassBalanceExceeded", inputTotal=500_000, outputTotal=600_000, yieldBps=10_000
+    ):
         world.ledger.transform(
             world.processor, [source], [500_000], [new_batch_id()], [600_000], digest()
         )
@@ -344,7 +361,7 @@ def test_transform_reverts_for_invalid_shape(
     world: World, n_in: int, n_in_q: int, n_out: int, n_out_q: int
 ) -> None:
     source = world.at_processor()
-    with reverts("OcopLedgerInvalidTransformation"):
+    with reverts("OcopLedgerInvalidArrays"):
         world.ledger.transform(
             world.processor,
             [source] * n_in,
@@ -421,9 +438,10 @@ def test_transfer_custody_moves_batch_and_emits(world: World) -> None:
     record_gas("transferCustody", result)
     assert only_event(result, "CustodyTransferred") == {
         "batchId": batch_id,
-        "from": world.coop.address,
+        "actor": world.coop.address,
         "to": world.processor.address,
         "eventHash": event,
+        "consented": False,
     }
     assert world.ledger.batch(batch_id).custodian == world.processor.address
     assert world.ledger.batch(batch_id).origin == world.coop.address
@@ -476,8 +494,9 @@ def test_attach_certificate_anchors_and_emits(world: World) -> None:
     record_gas("attachCertificate", result)
     assert only_event(result, "CertificateAttached") == {
         "batchId": batch_id,
-        "lab": world.lab.address,
+        "actor": world.lab.address,
         "documentHash": document,
+        "validFrom": 0,
         "validUntil": 1_900_000_000,
         "eventHash": event,
     }
@@ -512,7 +531,7 @@ def test_clear_export_marks_exported_and_emits(world: World) -> None:
     record_gas("clearExport", result)
     assert only_event(result, "ExportCleared") == {
         "batchId": batch_id,
-        "customs": world.customs.address,
+        "actor": world.customs.address,
         "declarationHash": declaration,
         "borderGateGln": BORDER_GATE_GLN,
         "eventHash": event,
@@ -602,7 +621,9 @@ def test_revert_message_reads_like_solidity(world: World) -> None:
         world.ledger.transform(
             world.processor, [source], [500_000], [new_batch_id()], [600_000], digest()
         )
-    assert str(info.value) == "OcopLedgerMassBalanceExceeded(inputTotal=500000, outputTotal=600000)"
+    assert str(info.value) == (
+        "OcopLedgerMassBalanceExceeded(inputTotal=500000, outputTotal=600000, yieldBps=10000)"
+    )
     assert isinstance(info.value, ChainError)
 
 
