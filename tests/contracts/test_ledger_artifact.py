@@ -28,7 +28,8 @@ def test_sources_digest_matches_committed_artifact() -> None:
 def test_source_units_include_used_openzeppelin_files() -> None:
     units = source_units()
     assert "contracts/solidity/OcopLedger.sol" in units
-    assert "@openzeppelin/contracts/access/AccessControl.sol" in units
+    assert "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol" in units
+    assert "contracts/solidity/OcopLedgerRegistry.sol" in units
     assert units == sorted(units)
 
 
