@@ -12,6 +12,8 @@ from starlette.responses import Response
 
 from backend.actors.router import router as actors_router
 from backend.config import Settings, get_settings
+from backend.epcis_api.router import install_epcis_handlers
+from backend.epcis_api.router import router as epcis_router
 from backend.errors import install_error_handlers
 from backend.pages.router import router as pages_router
 from backend.runtime import Runtime, start_runtime
@@ -71,9 +73,11 @@ def create_app(
         app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     install_error_handlers(app)
+    install_epcis_handlers(app)
     app.include_router(actors_router)
     app.include_router(traceability_router)
     app.include_router(qr_router)
+    app.include_router(epcis_router)
     app.include_router(pages_router)
 
     @app.get("/", include_in_schema=False)

@@ -18,6 +18,7 @@ import typer
 
 from backend.config import Settings, get_settings
 from contracts.errors import ChainError, ChainMismatch
+from epcis.cli import epcis_app, gs1_app
 from epcis.errors import OcoptraceError
 
 app = typer.Typer(
@@ -29,6 +30,8 @@ contracts_app = typer.Typer(help="The Solidity ledger contract.", no_args_is_hel
 app.add_typer(contracts_app, name="contracts")
 sync_app = typer.Typer(help="The SQL mirror of the chain.", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
+app.add_typer(epcis_app, name="epcis")
+app.add_typer(gs1_app, name="gs1")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

@@ -21,6 +21,7 @@ from backend.actors.schemas import ActorIn
 from backend.db import transaction
 from backend.traceability import schemas, service
 from backend.traceability.models import Batch, EpcisEvent, EventBatch, Product
+from epcis.cbv import expand_biz_step
 from qr.codes import unit_uri
 from seeds import laocai as data
 
@@ -47,7 +48,7 @@ def _has_event(session: Session, batch_id: str, kind: str, biz_step: str | None 
         .where(EventBatch.batch_id == batch_id, EpcisEvent.kind == kind)
     )
     if biz_step is not None:
-        query = query.where(EpcisEvent.biz_step == biz_step)
+        query = query.where(EpcisEvent.biz_step == expand_biz_step(biz_step))
     return session.scalar(query) is not None
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # An actor account on a dev chain is topped up when it falls below this.
 DEV_MIN_BALANCE_WEI = 10**18
 _BYTES_ARGS = ("batch_id", "event_digest", "document_hash", "declaration_hash")
-_BYTES_LIST_ARGS = ("input_ids", "output_ids")
+_BYTES_LIST_ARGS = ("input_ids", "output_ids", "event_digests")
 
 
 def _chain_args(args: dict[str, Any]) -> dict[str, Any]:
@@ -64,12 +64,15 @@ def _send(runtime: Runtime, item: OutboxItem, sender: Actor) -> TxResult:
         return result
 
 
-def _already_anchored(runtime: Runtime, item: OutboxItem) -> bool:
-    digest = item.args.get("event_digest")
-    if digest is None:
+def _already_anchored(runtime: Runtime, session: Session, item: OutboxItem) -> bool:
+    """Whether the item's event digest is on chain already (sent before a crash)."""
+    if item.event_pk is None:
+        return False
+    event = session.get(EpcisEvent, item.event_pk)
+    if event is None:
         return False
     with runtime.chain.lock:
-        return runtime.ledger.event_record(EventDigest(bytes.fromhex(digest[2:]))) is not None
+        return runtime.ledger.event_record(EventDigest(bytes.fromhex(event.event_hash))) is not None
 
 
 def _mark_event(session: Session, item: OutboxItem, **values: Any) -> None:
@@ -119,7 +122,7 @@ def submit_pending(runtime: Runtime, limit: int = 200) -> int:
             assert sender is not None
             item.attempts += 1
             try:
-                if _already_anchored(runtime, item):
+                if _already_anchored(runtime, session, item):
                     item.status = "done"
                     _mark_event(session, item, status="submitted")
                     _anchor_from_mirror(session, item)

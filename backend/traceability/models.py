@@ -102,12 +102,24 @@ class EpcisEvent(Base):
     event_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     event_type: Mapped[str] = mapped_column(String(40))
-    biz_step: Mapped[str] = mapped_column(String(200), default="")
+    biz_step: Mapped[str] = mapped_column(String(200), default="", index=True)
     # UTC; the document keeps the local time and offset the actor sent.
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # When this repository captured it (EPCIS recordTime; not part of the hash).
+    record_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Query fields, as the EPCIS query interface matches them: bizStep and disposition as
+    # full CBV URIs, locations as canonical GS1 paths.
+    action: Mapped[str] = mapped_column(String(10), default="")
+    disposition: Mapped[str] = mapped_column(String(200), default="")
+    read_point: Mapped[str] = mapped_column(String(300), default="", index=True)
+    biz_location: Mapped[str] = mapped_column(String(300), default="", index=True)
+    transformation_id: Mapped[str] = mapped_column(String(300), default="")
+    error_declared: Mapped[bool] = mapped_column(default=False)
     document: Mapped[str] = mapped_column(Text)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
-    batch_id: Mapped[str] = mapped_column(String(66), index=True)
+    # The batch the event is about, when it concerns one of ours ("" for captured events
+    # about identifiers this repository does not manage).
+    batch_id: Mapped[str] = mapped_column(String(66), index=True, default="")
     # pending -> submitted -> anchored, or rejected with ``error``.
     status: Mapped[str] = mapped_column(String(20), default="pending")
     error: Mapped[str] = mapped_column(Text, default="")

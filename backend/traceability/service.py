@@ -4,7 +4,6 @@ submitter sends the outbox, the contract enforces the same rules again."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -14,15 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.actors.models import Actor
+from backend.epcis_api.store import store_event
 from backend.errors import Conflict, Forbidden
-from backend.outbox.models import OutboxItem
 from backend.traceability import epcis_events as ev
 from backend.traceability import schemas
 from backend.traceability.models import (
     Batch,
     BatchLink,
     EpcisEvent,
-    EventBatch,
     Product,
     RetailUnit,
 )
@@ -98,41 +96,15 @@ def capture(
     call: str,
     call_args: dict[str, Any],
 ) -> CapturedEvent:
-    """Store one EPCIS event, its batch relations and the ledger call that anchors it.
+    """Store a workflow's event through the one storage path, its Event Hash ID as eventID.
 
-    The event gets its CBV 2.0 Event Hash ID as ``eventID``; the same content captured
-    twice is refused rather than stored twice.
+    The same content captured twice is refused rather than stored twice.
     """
-    hash_id = event_hash_id(event)
-    digest = hash_id.split(";", 1)[1].split("?", 1)[0]
-    if session.scalar(select(EpcisEvent.id).where(EpcisEvent.event_hash == digest)) is not None:
-        raise Conflict("event", f"an identical event is already captured as {hash_id}")
-    event = {**event, "eventID": hash_id}
-    pairs = list(relations)
-    record = EpcisEvent(
-        event_id=hash_id,
-        event_hash=digest,
-        kind=kind,
-        event_type=event["type"],
-        biz_step=event.get("bizStep", ""),
-        event_time=datetime.fromisoformat(event["eventTime"]).astimezone(UTC),
-        document=json.dumps(event, ensure_ascii=False, sort_keys=True),
-        actor_id=actor.id,
-        batch_id=pairs[0][0],
+    event = {**event, "eventID": event_hash_id(event)}
+    stored = store_event(
+        session, actor, event, kind=kind, relations=relations, call=call, call_args=call_args
     )
-    session.add(record)
-    session.flush()
-    for batch_id, relation in pairs:
-        session.add(EventBatch(event_pk=record.id, batch_id=batch_id, relation=relation))
-    session.add(
-        OutboxItem(
-            event_pk=record.id,
-            call=call,
-            args={**call_args, "event_digest": "0x" + digest},
-            sender_id=actor.id,
-        )
-    )
-    return CapturedEvent(record=record, batch_ids=[batch_id for batch_id, _ in pairs])
+    return CapturedEvent(record=stored.record, batch_ids=stored.batch_ids)
 
 
 def register_harvest(session: Session, actor: Actor, body: schemas.HarvestIn) -> CapturedEvent:

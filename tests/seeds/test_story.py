@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from backend.actors.models import Actor
+from backend.epcis_api.models import EventEpc
 from backend.outbox.models import OutboxItem
 from backend.runtime import Runtime
 from backend.traceability.models import Batch, EpcisEvent, EventBatch, Product, RetailUnit
@@ -54,6 +55,7 @@ def test_load_story_resumes_after_partial_load(runtime: Runtime) -> None:
         event = session.scalars(select(EpcisEvent).where(EpcisEvent.kind == "export")).one()
         session.execute(delete(OutboxItem).where(OutboxItem.event_pk == event.id))
         session.execute(delete(EventBatch).where(EventBatch.event_pk == event.id))
+        session.execute(delete(EventEpc).where(EventEpc.event_pk == event.id))
         session.delete(event)
         retail = session.scalars(select(Batch).where(Batch.lot == data.RETAIL_LOT)).one()
         retail.status = "active"
