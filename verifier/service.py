@@ -121,7 +121,8 @@ def _check_event(
         )
         return checks, False
     record_batch = "0x" + bytes(record.batch_id).hex()
-    if record_batch not in batches:
+    # An event captured through the EPCIS interface is anchored without a batch (zero id).
+    if any(record.batch_id) and record_batch not in batches:
         checks.append(
             Check(
                 "event-batch",

@@ -74,6 +74,7 @@ TEXT: dict[str, dict[str, str]] = {
     "kind.custody": {"vi": "Giao nhận", "en": "Handover", "zh": "交接"},
     "kind.certificate": {"vi": "Chứng nhận", "en": "Certificate", "zh": "检测证书"},
     "kind.export": {"vi": "Thông quan xuất khẩu", "en": "Export clearance", "zh": "出口通关"},
+    "kind.captured": {"vi": "Sự kiện EPCIS", "en": "EPCIS event", "zh": "EPCIS 事件"},
     "proc.drying": {"vi": "Sấy khô", "en": "Drying", "zh": "干燥"},
     "proc.slicing": {"vi": "Thái lát", "en": "Slicing", "zh": "切片"},
     "proc.extraction": {"vi": "Chiết xuất", "en": "Extraction", "zh": "提取"},

@@ -13,13 +13,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from backend.actors.models import Actor
 from backend.app import create_app
 from backend.outbox.models import OutboxItem
 from backend.runtime import Runtime
+from backend.security import hash_api_key
 from backend.traceability.models import EpcisEvent
+from backend.worker import drain
+from contracts.types import EventDigest
 from epcis.event_hash import document_event_hash_ids, event_hash_id
+from epcis.gs1 import epc_urn_to_digital_link
+from seeds import laocai as data
+from seeds.story import load_story
 from tests.backend.story_client import ApiStory
 from tests.conftest import SHARED_TESTDATA
+from verifier.service import FAILED, VERIFIED, verify_unit
 
 HASH_CASES = SHARED_TESTDATA / "epcis-event-hash" / "cases"
 OPENEPCIS = SHARED_TESTDATA / "openepcis"
@@ -201,7 +209,6 @@ def test_query_match_epc_urn_or_digital_link(captured: ApiStory) -> None:
     by_urn = _query(captured, MATCH_epc=urn)
     assert by_urn
     assert all(urn in e.get("epcList", []) + e.get("childEPCs", []) for e in by_urn)
-    from epcis.gs1 import epc_urn_to_digital_link
 
     assert _query(captured, MATCH_epc=epc_urn_to_digital_link(urn)) == by_urn
     assert _query(captured, path=f"/epcis/epcs/{urn}/events") != []
@@ -275,3 +282,54 @@ def test_workflow_events_are_queryable_like_captured_ones(api: ApiStory, runtime
     assert len(events) == 1
     assert events[0]["eventID"] == event_hash_id(events[0])
     assert "recordTime" in events[0]
+
+
+def test_captured_events_are_anchored_on_chain(api: ApiStory, runtime: Runtime) -> None:
+
+    document = json.loads((HASH_CASES / "epcisDocWithVariousEventTypes.jsonld").read_text())
+    expected = document_event_hash_ids(document)
+    assert _capture(api, document).json()["success"]
+    drain(runtime)
+    with runtime.sessions() as session:
+        rows = session.execute(select(EpcisEvent.event_hash, EpcisEvent.status)).all()
+    assert {status for _, status in rows} == {"anchored"}
+    assert len(rows) == len(set(expected))
+    for digest, _ in rows:
+        record = runtime.ledger.event_record(EventDigest(bytes.fromhex(digest)))
+        assert record is not None
+        assert record.actor == api.client.get("/actors").json()[4]["address"]
+
+
+def test_captured_event_about_our_unit_joins_its_lineage(runtime: Runtime) -> None:
+
+    story = load_story(runtime)
+    drain(runtime)
+    unit = f"https://id.gs1.org/01/{data.RETAIL_PACK}/21/{data.SERIALS[0]}"
+    event = {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "bizStep": "arriving",
+        "disposition": "in_transit",
+        "epcList": [unit],
+        "eventTime": "2026-10-21T15:00:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "readPoint": {"id": f"https://id.gs1.org/414/{data.BORDER_GATE_GLN}"},
+    }
+    with TestClient(create_app(runtime=runtime, run_worker=False)) as client:
+        exporter_key = "ocp_test_exporter_key"
+        with runtime.sessions() as session, session.begin():
+            exporter = session.scalars(select(Actor).where(Actor.role == "EXPORTER")).one()
+            exporter.api_key_hash = hash_api_key(exporter_key)
+        answer = client.post(
+            "/epcis/events", json=event, headers={"Authorization": f"Bearer {exporter_key}"}
+        )
+        assert answer.json()["success"], answer.text
+    drain(runtime)
+    verdict = verify_unit(runtime, story.unit_uri)
+    assert verdict.verdict == VERIFIED, verdict.reasons
+    assert [s.kind for s in verdict.steps][-1] == "captured"
+
+    with runtime.sessions() as session, session.begin():
+        row = session.scalars(select(EpcisEvent).where(EpcisEvent.kind == "captured")).one()
+        row.document = row.document.replace("arriving", "departing")
+    assert verify_unit(runtime, story.unit_uri).verdict == FAILED
