@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import socket
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 
 from backend.config import Settings, get_settings
 from contracts.errors import ChainError, ChainMismatch
@@ -74,8 +77,6 @@ def run(
 ) -> None:
     """Start the chain (a local Hardhat node unless RPC_URL is set), deploy the ledger,
     load the sample story, and serve the backend until Ctrl-C."""
-    import uvicorn
-
     from backend.app import create_app
     from backend.runtime import start_runtime
     from backend.worker import drain
@@ -123,12 +124,32 @@ def run(
             typer.echo(f"lineage   {base}/batches/{story.retail_batch_id}")
         typer.echo(f"API docs  {base}/docs")
         typer.echo(f"admin key {settings.var_dir / 'admin-api-key'}")
-        typer.echo(f"ready in  {time.monotonic() - started:.1f}s — press Ctrl-C to stop")
-        sys.stdout.flush()
-        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(runtime=runtime), host=host, port=port, log_level="warning"
+        )
+        server = _AnnouncingServer(config, started)
+        server.run()
+        if not server.started:
+            raise _fail(f"the backend could not listen on {host}:{port} (is the port in use?)")
     finally:
         _node_file(settings).unlink(missing_ok=True)
         runtime.close()
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Says "ready" only once the socket listens, so the printed URLs answer at once."""
+
+    def __init__(self, config: uvicorn.Config, started: float) -> None:
+        super().__init__(config)
+        self._started_at = started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            typer.echo(
+                f"ready in  {time.monotonic() - self._started_at:.1f}s — press Ctrl-C to stop"
+            )
+            sys.stdout.flush()
 
 
 def _restart_on_fresh_dev_chain(settings: Settings, exc: ChainMismatch, start):  # type: ignore[no-untyped-def]
@@ -137,7 +158,7 @@ def _restart_on_fresh_dev_chain(settings: Settings, exc: ChainMismatch, start): 
     if settings.chain != "hardhat" or settings.rpc_url or settings.database_url:
         raise _fail(str(exc)) from exc
     db_path = settings.var_dir / "ocoptrace.db"
-    stale = db_path.with_name(f"ocoptrace.{time.strftime('%Y%m%d-%H%M%S')}.stale.db")
+    stale = db_path.with_name(f"ocoptrace.{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.stale.db")
     typer.secho(
         f"note: the local Hardhat chain starts empty on every run, and {db_path} mirrors the "
         f"previous one ({exc}).\n      Moved it to {stale.name}; building a fresh database.",
@@ -201,12 +222,18 @@ def sync_once_command() -> None:
 
 
 @contracts_app.command("build")
-def contracts_build() -> None:
+def contracts_build(
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write the artifacts to (default: contracts/artifacts)."),
+    ] = None,
+) -> None:
     """Compile the Solidity sources offline (npm solc) into contracts/artifacts."""
-    from contracts.build import build_artifacts
+    from contracts.build import ARTIFACT_PATH, build_artifacts
 
+    target = ARTIFACT_PATH if out is None else out / ARTIFACT_PATH.name
     try:
-        path = build_artifacts()
+        path = build_artifacts(target)
     except OcoptraceError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"wrote {path}")
