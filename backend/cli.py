@@ -6,6 +6,7 @@ input, 2 the system cannot run (no chain, wrong chain, bad configuration).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -128,7 +129,8 @@ def run(
             create_app(runtime=runtime), host=host, port=port, log_level="warning"
         )
         server = _AnnouncingServer(config, started)
-        server.run()
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the demo stops
+            server.run()
         if not server.started:
             raise _fail(f"the backend could not listen on {host}:{port} (is the port in use?)")
     finally:
