@@ -10,8 +10,9 @@ import pytest
 
 from contracts.chains import HARDHAT_CHAIN_ID, HardhatNode, dev_funder, genesis_hash
 from contracts.errors import ChainMismatch, LedgerRevert
-from contracts.ledger import Deployment, Ledger
-from contracts.types import BatchStatus
+from contracts.ledger import Calls, Deployment, Ledger
+from contracts.merkle import MerkleTree
+from contracts.types import BatchStatus, EventKind, Role
 from tests.contracts.ledger_world import World, build_world, digest, new_batch_id
 
 if TYPE_CHECKING:
@@ -59,6 +60,33 @@ class TestHardhatNode:
         assert ledger.batch(harvest).status is BatchStatus.CONSUMED
         assert ledger.parents_of(out) == [harvest]
 
+    def test_ship_receive_batch_write_and_history(self, hh_world: World) -> None:
+        world, ledger = hh_world, hh_world.ledger
+        lots = [world.harvest(1_000)[0] for _ in range(3)]
+        ships = [digest() for _ in lots]
+        calls = [
+            Calls.ship(lot, world.processor.address, d) for lot, d in zip(lots, ships, strict=True)
+        ]
+        shipped = ledger.batch_write(world.coop, calls)
+        assert [log.name for log in shipped.logs] == ["CustodyShipped"] * 3
+        ledger.receive(world.processor, lots[0], digest())
+        assert ledger.batch(lots[0]).custodian == world.processor.address
+        assert ledger.batch(lots[1]).status is BatchStatus.IN_TRANSIT
+        record = ledger.event_record(ships[2])  # eth_getLogs on the digest topic
+        assert record is not None
+        assert (record.batch_id, record.kind, record.block_number) == (
+            lots[2],
+            EventKind.CUSTODY,
+            shipped.block_number,
+        )
+        assert ledger.role_at(world.coop.address, Role.COOPERATIVE, shipped.block_number)
+
+    def test_merkle_inclusion_on_node(self, hh_world: World) -> None:
+        digests = [digest() for _ in range(5)]
+        tree = MerkleTree.build(digests)
+        hh_world.ledger.anchor_merkle_root(hh_world.exporter, tree.root, tree.count, digest())
+        assert hh_world.ledger.prove_inclusion(tree.root, digests[3], tree.proof(digests[3]))
+
     def test_revert_decodes_like_eth_tester(self, hh_world: World, module_world: World) -> None:
         def refusal(world: World) -> tuple[str, dict[str, object]]:
             source = world.at_processor(100)
@@ -72,7 +100,7 @@ class TestHardhatNode:
         assert on_hardhat == on_tester
         assert on_hardhat == (
             "OcopLedgerMassBalanceExceeded",
-            {"inputTotal": 100, "outputTotal": 101},
+            {"inputTotal": 100, "outputTotal": 101, "yieldBps": 10_000},
         )
 
     def test_deployment_manifest_round_trips_and_checks(
