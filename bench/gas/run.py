@@ -18,18 +18,22 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eth_account import Account
+from eth_typing import HexStr
 
 from contracts.build import artifact_path, load_artifact
 from contracts.chains import fund, memory_chain, send_signed
 from contracts.ledger import Calls, Ledger, deploy_contract, deploy_ledger
 from contracts.merkle import MerkleTree
 from contracts.types import BatchId, EventDigest, Role, batch_id_of
+
+if TYPE_CHECKING:
+    from web3.types import TxParams
 
 GOALS = {
     "lifecycle_event_max_gas": 50_000,
@@ -143,7 +147,8 @@ def measure() -> dict[str, Any]:
     floor = w3.eth.contract(address=floor_receipt["contractAddress"], abi=floor_abi)
 
     def floor_tx(data: str) -> int:
-        receipt = send_signed(w3, admin, {"to": floor.address, "data": data, "gas": 3_000_000})
+        tx: TxParams = {"to": floor.address, "data": HexStr(data), "gas": 3_000_000}
+        receipt = send_signed(w3, admin, tx)
         return int(receipt["gasUsed"])
 
     floor_tx(floor.encode_abi("anchor", args=[_digest("warm"), _digest("warm")]))

@@ -120,6 +120,8 @@ contract OcopLedger is Multicall, EIP712 {
         keccak256("CustodyConsent(bytes32 batchId,address from,bytes32 eventHash,uint256 deadline)");
 
     /// @notice The ledger version this one continues (zero for the first); batches migrate from it.
+    // The getter name `predecessor()` is the interface the registry and successors call.
+    // solhint-disable-next-line immutable-vars-naming
     address public immutable predecessor;
 
     mapping(address account => Actor) private _actors;

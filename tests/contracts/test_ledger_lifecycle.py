@@ -12,7 +12,15 @@ import pytest
 from contracts.errors import LedgerRevert
 from contracts.ledger import Calls, Ledger, TxResult, deploy_ledger
 from contracts.merkle import MerkleTree, merkle_leaf, verify_proof
-from contracts.types import ZERO_ADDRESS, BatchId, BatchStatus, EventKind, Role, step_code
+from contracts.types import (
+    ZERO_ADDRESS,
+    BatchId,
+    BatchStatus,
+    EventDigest,
+    EventKind,
+    Role,
+    step_code,
+)
 from tests.contracts.ledger_world import HARVEST_GRAMS, World, digest, new_batch_id
 
 if TYPE_CHECKING:
@@ -503,7 +511,7 @@ def test_merkle_root_anchor_and_inclusion(world: World) -> None:
 
 def test_prove_inclusion_is_false_for_unanchored_root(world: World) -> None:
     tree = MerkleTree.build([digest(), digest()])
-    d = tree.levels[0][0]
+    d = EventDigest(tree.levels[0][0])
     assert world.ledger.merkle_root(tree.root) is None
     assert not world.ledger.prove_inclusion(tree.root, d, [])
 
