@@ -57,9 +57,47 @@ class StepView:
     extensions: dict[str, Any] = field(default_factory=dict)
 
 
+# Why a verdict is what it is, most serious first; a buyer's page words each differently.
+CAUSES = ("counterfeit", "tampered", "recalled", "pending", "verified")
+_CAUSE_OF_CHECK = {
+    "unit": "counterfeit",
+    "unit-packed": "counterfeit",
+    "origin": "counterfeit",
+    "batch-on-chain": "counterfeit",
+    "event-document": "tampered",
+    "event-hash": "tampered",
+    "event-batch": "tampered",
+    "event-actor": "tampered",
+    "event-on-chain": "tampered",
+    "batch-recall": "recalled",
+    "event-pending": "pending",
+}
+
+
+def cause_of(checks: list[Check]) -> str:
+    """The most serious cause among the failed checks.
+
+    A code never issued is a counterfeit whatever else fails. Otherwise an altered record
+    comes first, then a recall, then records still queued for the chain; a lineage that
+    does not hold together for none of those reasons is treated as counterfeit.
+    """
+    failed = {check.name for check in checks if not check.ok}
+    if not failed:
+        return "verified"
+    if "unit" in failed or "code" in failed:
+        return "counterfeit"
+    causes = {_CAUSE_OF_CHECK.get(name, "tampered") for name in failed}
+    for cause in ("tampered", "recalled", "pending"):
+        if cause in causes:
+            return cause
+    return "counterfeit"
+
+
 @dataclass
 class Verdict:
     verdict: str
+    # One of CAUSES: what a person should understand from the verdict.
+    cause: str
     uri: str
     gtin: str
     lot: str
@@ -111,9 +149,12 @@ def _check_event(
     with runtime.chain.lock:
         record = runtime.ledger.event_record(EventDigest(bytes.fromhex(digest)))
     if record is None:
+        # Not on chain: altered content, or (when the row is intact and still queued) not
+        # sent yet. Either way it is not evidence.
+        queued = not checks and event.status in ("pending", "submitted")
         checks.append(
             Check(
-                "event-on-chain",
+                "event-pending" if queued else "event-on-chain",
                 False,
                 f"{label}: digest {digest} is not anchored on chain (content altered, or "
                 f"not anchored yet: status {event.status})",
@@ -162,6 +203,24 @@ def _check_batches(runtime: Runtime, batches: list[Batch]) -> list[Check]:
     return checks
 
 
+def unreadable_code(uri: str, reason: str) -> Verdict:
+    """The verdict for a scanned code that is not a valid GS1 Digital Link of a unit."""
+    return Verdict(
+        FAILED,
+        "counterfeit",
+        uri,
+        "",
+        "",
+        "",
+        [reason],
+        [Check("code", False, reason)],
+        {},
+        {},
+        [],
+        {},
+    )
+
+
 def verify_unit(runtime: Runtime, uri: str) -> Verdict:
     """The verdict for the retail unit a GS1 Digital Link URI names."""
     link = gs1.parse_digital_link(uri)
@@ -194,6 +253,7 @@ def _verify(
         )
         return Verdict(
             FAILED,
+            "counterfeit",
             uri,
             gtin,
             lot,
@@ -259,6 +319,7 @@ def _verify(
     reasons = [c.detail for c in checks if not c.ok]
     return Verdict(
         VERIFIED if not reasons else FAILED,
+        cause_of(checks),
         uri,
         gtin,
         lot,

@@ -22,6 +22,51 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "NOT VERIFIED — possible counterfeit",
         "zh": "验证失败 — 可能是假冒产品",
     },
+    "headline.counterfeit": {
+        "vi": "KHÔNG XÁC THỰC — có thể là hàng giả",
+        "en": "NOT VERIFIED — possible counterfeit",
+        "zh": "验证失败 — 可能是假冒产品",
+    },
+    "headline.tampered": {
+        "vi": "KHÔNG XÁC THỰC — hồ sơ đã bị sửa đổi",
+        "en": "NOT VERIFIED — the records were altered",
+        "zh": "验证失败 — 记录已被篡改",
+    },
+    "headline.recalled": {
+        "vi": "ĐÃ THU HỒI — không sử dụng sản phẩm này",
+        "en": "RECALLED — do not use this product",
+        "zh": "已召回 — 请勿使用该产品",
+    },
+    "headline.pending": {
+        "vi": "CHƯA XÁC NHẬN — hồ sơ đang được ghi lên chuỗi khối",
+        "en": "NOT YET CONFIRMED — records are being written to the blockchain",
+        "zh": "尚未确认 — 记录正在写入区块链",
+    },
+    "note.recalled": {
+        "vi": "Lô hàng của sản phẩm này đã bị thu hồi. Hãy trả lại cho người bán.",
+        "en": "A batch this product was made from has been recalled. Return it to the seller.",
+        "zh": "该产品所属批次已被召回，请退还给销售者。",
+    },
+    "note.pending": {
+        "vi": "Hãy quét lại sau ít phút.",
+        "en": "Scan again in a few minutes.",
+        "zh": "请几分钟后再扫描。",
+    },
+    "hiddenUnverified": {
+        "vi": "Nội dung bản ghi này không khớp với chuỗi khối nên không được hiển thị.",
+        "en": "This record does not match the blockchain, so its details are not shown.",
+        "zh": "该记录与区块链不符，因此不显示其内容。",
+    },
+    "check.code": {
+        "vi": "Mã quét được không phải là mã GS1 hợp lệ của một sản phẩm.",
+        "en": "The scanned code is not a valid GS1 code of a product.",
+        "zh": "扫描的编码不是有效的商品 GS1 编码。",
+    },
+    "check.event-pending": {
+        "vi": "Một sự kiện chưa được ghi lên chuỗi khối.",
+        "en": "An event is not written to the blockchain yet.",
+        "zh": "某个事件尚未写入区块链。",
+    },
     "verifiedNote": {
         "vi": "Cả {n} sự kiện trong hành trình đã được đối chiếu với chuỗi khối.",
         "en": "All {n} events of the journey were checked against the blockchain.",
@@ -49,11 +94,6 @@ TEXT: dict[str, dict[str, str]] = {
     "serial": {"vi": "Số sê-ri", "en": "Serial", "zh": "序列号"},
     "block": {"vi": "Khối", "en": "Block", "zh": "区块"},
     "tx": {"vi": "giao dịch", "en": "tx", "zh": "交易"},
-    "notAnchored": {
-        "vi": "Chưa có trên chuỗi khối",
-        "en": "Not on the blockchain",
-        "zh": "未记录在区块链上",
-    },
     "serialOf": {"vi": "Mã sản phẩm", "en": "Trade item", "zh": "商品编码"},
     "species": {"vi": "Loài", "en": "Species", "zh": "物种"},
     "brand": {"vi": "Thương hiệu", "en": "Brand", "zh": "品牌"},

@@ -9,8 +9,9 @@ from fastapi.templating import Jinja2Templates
 
 from backend.deps import RuntimeDep
 from backend.pages.i18n import LANGUAGES, pick_language, translator
+from epcis.errors import InvalidInput
 from qr.codes import unit_uri
-from verifier.service import verify_unit
+from verifier.service import unreadable_code, verify_unit
 
 router = APIRouter(tags=["verify"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -35,8 +36,13 @@ def unit_page(
 ) -> HTMLResponse:
     """The page a buyer sees after scanning the QR code (GS1 Digital Link resolver)."""
     language = pick_language(lang, accept_language)
-    uri = unit_uri(runtime.settings.digital_link_base, gtin, lot, serial)
-    verdict = verify_unit(runtime, uri)
+    base = runtime.settings.digital_link_base
+    try:
+        uri = unit_uri(base, gtin, lot, serial)
+        verdict = verify_unit(runtime, uri)
+    except InvalidInput as exc:
+        # A forged label may carry any digits: answer with a verdict, not an API error.
+        verdict = unreadable_code(f"{base}/01/{gtin}/10/{lot}/21/{serial}", str(exc))
     return templates.TemplateResponse(
         request,
         "verify.html",

@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select, update
 
+from backend.actors.service import operator
 from backend.pages.i18n import TEXT
 from backend.traceability.models import EpcisEvent, Product
+from backend.traceability.service import batch_id_hex
+from contracts.types import BatchId
 from seeds import laocai as data
 from tests.pages.conftest import PHONE
 
@@ -190,19 +193,42 @@ def test_tampered_certificate_row_fails_and_names_the_event(
     page.reload()
 
     verdict = verdict_text(page)
-    assert verdict == TEXT["FAILED"]["en"]
-    assert "possible counterfeit" in verdict
+    assert verdict == TEXT["headline.tampered"]["en"]
     reasons = page.get_by_test_id("reasons").inner_text()
     assert event_id in reasons
     assert TEXT["check.event-hash"]["en"] in reasons
-    # The journey still shows what the mirror claims, with that one step marked.
+    # The altered step is marked, and the forged value is not shown to the buyer.
     unanchored = page.get_by_test_id("journey").locator("li.unanchored")
     assert unanchored.count() == 1
     assert unanchored.get_attribute("data-event-id") == event_id
-    assert "0.02 mg/kg" in unanchored.inner_text()
-    assert TEXT["notAnchored"]["en"] in unanchored.inner_text()
+    assert TEXT["hiddenUnverified"]["en"] in unanchored.inner_text()
+    assert "0.02 mg/kg" not in page.content()
     assert_fits_the_phone(page)
     assert phone.external_requests == []
+
+
+def test_recalled_batch_says_recalled_not_counterfeit(
+    phone: Phone, live_server: LiveServer
+) -> None:
+    runtime = live_server.runtime
+    with runtime.sessions() as session:
+        admin = operator(session)
+    assert admin is not None
+    dried = batch_id_hex(data.DRIED_ROOTS, data.DRIED_LOT)
+    with runtime.chain.lock:
+        runtime.ledger.recall(
+            runtime.vault.open(admin.sealed_key), BatchId(bytes.fromhex(dried[2:])), b"\x07" * 32
+        )
+    page = phone.open(unit_path(query="?lang=vi"))
+    assert verdict_text(page) == TEXT["headline.recalled"]["vi"]
+    assert TEXT["check.batch-recall"]["vi"] in page.get_by_test_id("reasons").inner_text()
+
+
+def test_malformed_code_shows_a_failed_page_not_an_error(phone: Phone) -> None:
+    wrong_check_digit = data.RETAIL_PACK[:-1] + str((int(data.RETAIL_PACK[-1]) + 1) % 10)
+    page = phone.open(f"/01/{wrong_check_digit}/10/{data.RETAIL_LOT}/21/0001?lang=en")
+    assert verdict_text(page) == TEXT["headline.counterfeit"]["en"]
+    assert TEXT["check.code"]["en"] in page.get_by_test_id("reasons").inner_text()
 
 
 def test_long_chinese_product_name_stays_readable(

@@ -38,7 +38,7 @@ def test_verify_last_serial_verified_and_unknown_serial_failed(
 ) -> None:
     assert verify_unit(runtime, _unit(data.SERIALS[-1])).verdict == VERIFIED
     fake = verify_unit(runtime, _unit("9999"))
-    assert fake.verdict == FAILED
+    assert (fake.verdict, fake.cause) == (FAILED, "counterfeit")
     assert "possible counterfeit" in fake.reasons[0]
 
 
@@ -52,7 +52,7 @@ def test_verify_altered_document_row_names_the_event(runtime: Runtime, story: St
         certificate.document = json.dumps(document)
         event_id = certificate.event_id
     verdict = verify_unit(runtime, story.unit_uri)
-    assert verdict.verdict == FAILED
+    assert (verdict.verdict, verdict.cause) == (FAILED, "tampered")
     named = [reason for reason in verdict.reasons if event_id in reason]
     assert any("the mirror row was altered" in reason for reason in named)
     assert any("is not anchored on chain" in reason for reason in named)
@@ -88,7 +88,7 @@ def test_verify_not_yet_anchored_story_fails_even_if_status_says_anchored(
         session.execute(update(EpcisEvent).values(status="anchored"))
     verdict = verify_unit(runtime, story.unit_uri)
     # The mirror's status column is not evidence: only the chain is.
-    assert verdict.verdict == FAILED
+    assert (verdict.verdict, verdict.cause) == (FAILED, "tampered")
     assert len([r for r in verdict.reasons if "is not anchored on chain" in r]) == 9
     drain(runtime)
     assert verify_unit(runtime, story.unit_uri).verdict == VERIFIED
@@ -103,10 +103,19 @@ def test_verify_recalled_batch_fails(runtime: Runtime, story: StoryResult) -> No
         runtime.vault.open(admin.sealed_key), BatchId(bytes.fromhex(dried[2:])), b"\x01" * 32
     )
     verdict = verify_unit(runtime, story.unit_uri)
-    assert verdict.verdict == FAILED
+    assert (verdict.verdict, verdict.cause) == (FAILED, "recalled")
     assert verdict.reasons == [f"batch {data.DRIED_ROOTS}/{data.DRIED_LOT} was RECALLED on chain"]
 
 
 def test_verify_refuses_uri_without_serial(runtime: Runtime, story: StoryResult) -> None:
     with pytest.raises(InvalidInput, match="uri: must name a retail unit"):
         verify_unit(runtime, f"https://id.gs1.org/01/{data.RETAIL_PACK}/10/{data.RETAIL_LOT}")
+
+
+def test_verify_freshly_captured_story_is_pending(runtime: Runtime) -> None:
+    story = load_story(runtime)
+    verdict = verify_unit(runtime, story.unit_uri)
+    assert (verdict.verdict, verdict.cause) == (FAILED, "pending")
+    drain(runtime)
+    verdict = verify_unit(runtime, story.unit_uri)
+    assert (verdict.verdict, verdict.cause) == (VERIFIED, "verified")
