@@ -98,11 +98,11 @@ def _story_steps(fresh: str, dried: str, retail: str) -> list[Step]:
         ),
         (
             lambda s: _has_event(s, fresh, "custody"),
-            lambda s: service.transfer_custody(
+            lambda s: service.ship(
                 s,
                 _actor(s, "cooperative"),
                 fresh,
-                schemas.TransferIn(to_gln=gln_of(s, "processor"), event_time=data.at(6, 8)),
+                schemas.ShipmentIn(to_gln=gln_of(s, "processor"), event_time=data.at(6, 8)),
             ),
         ),
         (
@@ -168,11 +168,20 @@ def _story_steps(fresh: str, dried: str, retail: str) -> list[Step]:
         ),
         (
             lambda s: _has_event(s, retail, "custody"),
-            lambda s: service.transfer_custody(
+            lambda s: service.ship(
                 s,
                 _actor(s, "processor"),
                 retail,
-                schemas.TransferIn(to_gln=gln_of(s, "exporter"), event_time=data.at(20, 8)),
+                schemas.ShipmentIn(to_gln=gln_of(s, "exporter"), event_time=data.at(20, 8)),
+            ),
+        ),
+        (
+            lambda s: _has_event(s, retail, "step", "receiving"),
+            lambda s: service.record_step(
+                s,
+                _actor(s, "exporter"),
+                retail,
+                schemas.StepIn(step="receiving", event_time=data.at(20, 15)),
             ),
         ),
         (

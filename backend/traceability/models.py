@@ -55,7 +55,9 @@ class Batch(Base):
     remaining_g: Mapped[int] = mapped_column(BigInteger)
     custodian_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
     origin_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
-    # active, exported, consumed, recalled
+    # While in transit: who it was shipped to. Custody moves only when they receive it.
+    consignee_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
+    # active, in_transit, exported, consumed, recalled
     status: Mapped[str] = mapped_column(String(20), default="active")
     # Harvest facts (date, planting area code, practice, commune, coordinates) when known.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -58,12 +58,13 @@ def transform(
     return _accepted(service.transform(session, actor, body))
 
 
-@router.post("/batches/{batch_id}/transfers", status_code=ACCEPTED, response_model=schemas.Accepted)
-def transfer_custody(
-    batch_id: str, body: schemas.TransferIn, session: SessionDep, actor: CurrentActor
+@router.post("/batches/{batch_id}/shipments", status_code=ACCEPTED, response_model=schemas.Accepted)
+def ship(
+    batch_id: str, body: schemas.ShipmentIn, session: SessionDep, actor: CurrentActor
 ) -> schemas.Accepted:
-    """The custodian hands the lot to another actor."""
-    return _accepted(service.transfer_custody(session, actor, batch_id, body))
+    """The custodian ships the lot to another actor. Custody moves when that actor records
+    the ``receiving`` step (POST /batches/{batchId}/steps): a two-step handover."""
+    return _accepted(service.ship(session, actor, batch_id, body))
 
 
 @router.post(

@@ -134,7 +134,7 @@ class TransformIn(CamelModel):
     event_time: datetime | None = None
 
 
-class TransferIn(CamelModel):
+class ShipmentIn(CamelModel):
     to_gln: Gln
     event_time: datetime | None = None
 

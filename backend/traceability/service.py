@@ -155,10 +155,38 @@ def register_harvest(session: Session, actor: Actor, body: schemas.HarvestIn) ->
 def record_step(
     session: Session, actor: Actor, batch_id: str, body: schemas.StepIn
 ) -> CapturedEvent:
+    """The custodian observes its lot at a step; ``receiving`` by the consignee of a
+    shipment is the second half of a handover and moves custody to it."""
     require_role(actor, "COOPERATIVE", "PROCESSOR", "LAB", "EXPORTER", "CUSTOMS")
     batch = get_batch(session, batch_id)
+    if body.step == "receiving":
+        return _receive(session, actor, batch, body)
     _require_custodian(batch, actor)
     _require_movable(batch)
+    return _observe(session, actor, batch, body, "record_event", {"step": body.step})
+
+
+def _receive(session: Session, actor: Actor, batch: Batch, body: schemas.StepIn) -> CapturedEvent:
+    if batch.status != "in_transit" or batch.consignee_id != actor.id:
+        raise Conflict(
+            "step",
+            f"batch {batch.batch_id} is not in transit to actor {actor.gln}: only the "
+            "consignee of a shipment receives it",
+        )
+    batch.custodian_id = actor.id
+    batch.consignee_id = None
+    batch.status = "active"
+    return _observe(session, actor, batch, body, "receive", {})
+
+
+def _observe(
+    session: Session,
+    actor: Actor,
+    batch: Batch,
+    body: schemas.StepIn,
+    call: str,
+    call_args: dict[str, Any],
+) -> CapturedEvent:
     biz_step, disposition = _OBSERVED_STEPS[body.step]
     extensions: dict[str, Any] = {"processStep": body.step}
     if body.border_gate_gln:
@@ -177,8 +205,8 @@ def record_step(
         "step",
         event,
         [(batch.batch_id, "subject")],
-        "record_event",
-        {"batch_id": batch.batch_id, "step": body.step},
+        call,
+        {"batch_id": batch.batch_id, **call_args},
     )
 
 
@@ -297,9 +325,8 @@ def _merged_origin(inputs: list[tuple[Batch, int]]) -> dict[str, Any]:
     return {}
 
 
-def transfer_custody(
-    session: Session, actor: Actor, batch_id: str, body: schemas.TransferIn
-) -> CapturedEvent:
+def ship(session: Session, actor: Actor, batch_id: str, body: schemas.ShipmentIn) -> CapturedEvent:
+    """The custodian ships its lot to another actor, who takes custody on receipt."""
     require_role(actor, "COOPERATIVE", "PROCESSOR", "EXPORTER")
     batch = get_batch(session, batch_id)
     _require_custodian(batch, actor)
@@ -309,7 +336,9 @@ def transfer_custody(
         raise InvalidInput("toGln", f"GLN {body.to_gln} is not an active supply-chain actor")
     if receiver.id == actor.id:
         raise InvalidInput("toGln", "custody cannot be transferred to its current holder")
-    batch.custodian_id = receiver.id
+    # First half of a two-step handover: custody moves when the receiver records receipt.
+    batch.status = "in_transit"
+    batch.consignee_id = receiver.id
     event = ev.shipping_event(
         ev.LotQuantity(batch.gtin, batch.lot, batch.remaining_g),
         body.event_time or now_local(),
@@ -322,7 +351,7 @@ def transfer_custody(
         "custody",
         event,
         [(batch.batch_id, "subject")],
-        "transfer_custody",
+        "ship",
         {"batch_id": batch.batch_id, "to": receiver.address},
     )
 

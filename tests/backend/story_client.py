@@ -60,7 +60,7 @@ class ApiStory:
         fresh = self.harvest()
         processor_gln = next(a.gln for a in data.ACTORS if a.key == "processor")
         exporter_gln = next(a.gln for a in data.ACTORS if a.key == "exporter")
-        self.post(f"/batches/{fresh}/transfers", "cooperative", {"toGln": processor_gln})
+        self.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": processor_gln})
         self.post(f"/batches/{fresh}/steps", "processor", {"step": "receiving"})
         dried = self.post(
             "/transformations",
@@ -99,7 +99,8 @@ class ApiStory:
             },
         )["batchIds"][0]
         self.batch_ids["retail"] = retail
-        self.post(f"/batches/{retail}/transfers", "processor", {"toGln": exporter_gln})
+        self.post(f"/batches/{retail}/shipments", "processor", {"toGln": exporter_gln})
+        self.post(f"/batches/{retail}/steps", "exporter", {"step": "receiving"})
         self.post(
             f"/batches/{retail}/steps",
             "exporter",

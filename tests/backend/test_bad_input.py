@@ -110,7 +110,8 @@ def test_transform_more_output_than_input_is_mass_balance_error(
 ) -> None:
     fresh = api.harvest()
     processor = next(a.gln for a in data.ACTORS if a.key == "processor")
-    api.post(f"/batches/{fresh}/transfers", "cooperative", {"toGln": processor})
+    api.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": processor})
+    api.post(f"/batches/{fresh}/steps", "processor", {"step": "receiving"})
     drain(runtime)
     body = {
         "processStep": "drying",
@@ -127,7 +128,8 @@ def test_transform_more_input_than_remaining_names_the_input(
 ) -> None:
     fresh = api.harvest()
     processor = next(a.gln for a in data.ACTORS if a.key == "processor")
-    api.post(f"/batches/{fresh}/transfers", "cooperative", {"toGln": processor})
+    api.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": processor})
+    api.post(f"/batches/{fresh}/steps", "processor", {"step": "receiving"})
     drain(runtime)
     body = {
         "processStep": "drying",
@@ -143,7 +145,7 @@ def test_transfer_by_non_custodian_is_403(api: ApiStory, runtime: Runtime) -> No
     drain(runtime)
     exporter = next(a.gln for a in data.ACTORS if a.key == "exporter")
     answer = _refused(
-        api, runtime, f"/batches/{fresh}/transfers", "processor", {"toGln": exporter}, 403
+        api, runtime, f"/batches/{fresh}/shipments", "processor", {"toGln": exporter}, 403
     )
     assert "is not the custodian" in answer["detail"]
 
@@ -179,3 +181,28 @@ def test_oversized_body_is_413(api: ApiStory, runtime: Runtime) -> None:
 def test_unknown_field_is_refused(api: ApiStory, runtime: Runtime) -> None:
     answer = _refused(api, runtime, "/batches", "cooperative", _harvest(price="1000000"), 422)
     assert answer["problems"][0]["field"] == "price"
+
+
+def test_receiving_a_lot_not_shipped_to_you_is_409(api: ApiStory, runtime: Runtime) -> None:
+    fresh = api.harvest()
+    exporter = next(a.gln for a in data.ACTORS if a.key == "exporter")
+    api.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": exporter})
+    drain(runtime)
+    answer = _refused(
+        api, runtime, f"/batches/{fresh}/steps", "processor", {"step": "receiving"}, 409
+    )
+    assert "only the consignee of a shipment receives it" in answer["detail"]
+
+
+def test_shipped_lot_cannot_be_processed_before_receipt(api: ApiStory, runtime: Runtime) -> None:
+    fresh = api.harvest()
+    processor = next(a.gln for a in data.ACTORS if a.key == "processor")
+    api.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": processor})
+    drain(runtime)
+    body = {
+        "processStep": "drying",
+        "inputs": [{"batchId": fresh, "quantityKg": "500"}],
+        "outputs": [{"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT, "quantityKg": "150"}],
+    }
+    answer = _refused(api, runtime, "/transformations", "processor", body, 403)
+    assert "is not the custodian" in answer["detail"]

@@ -52,7 +52,7 @@ def test_story_api_end_to_end_verified(api: ApiStory, db_runtime: Runtime) -> No
             == 0
         )
         event_count = session.scalar(select(func.count()).select_from(EpcisEvent))
-    assert event_count == 9
+    assert event_count == 10
 
     verdict = api.client.get("/verify", params={"uri": "http://testserver" + unit_path}).json()
     assert verdict["verdict"] == "VERIFIED", verdict["reasons"]
@@ -66,6 +66,7 @@ def test_story_api_end_to_end_verified(api: ApiStory, db_runtime: Runtime) -> No
         "certificate",
         "transformation",
         "custody",
+        "step",
         "step",
         "export",
     ]

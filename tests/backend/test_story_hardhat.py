@@ -87,7 +87,7 @@ def test_story_on_hardhat_verified_and_mirror_matches_node_logs(
 
     with hh_runtime.sessions() as session:
         assert set(session.scalars(select(EpcisEvent.status)).all()) == {"anchored"}
-        assert session.scalar(select(func.count()).select_from(EpcisEvent)) == 9
+        assert session.scalar(select(func.count()).select_from(EpcisEvent)) == 10
         assert (
             session.scalar(
                 select(func.count()).select_from(OutboxItem).where(OutboxItem.status != "done")
@@ -105,7 +105,7 @@ def test_story_on_hardhat_verified_and_mirror_matches_node_logs(
     assert verdict["verdict"] == "VERIFIED", verdict["reasons"]
     assert verdict["reasons"] == []
     assert verdict["chain"]["chainId"] == HARDHAT_CHAIN_ID
-    assert len(verdict["steps"]) == 9
+    assert len(verdict["steps"]) == 10
     assert all(step["anchored"] and step["block_number"] for step in verdict["steps"])
 
     retail = hh_runtime.ledger.batch(batch_id(api.batch_ids["retail"]))

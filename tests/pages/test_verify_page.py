@@ -36,7 +36,7 @@ pytestmark = pytest.mark.browser
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Harvest, handover, receiving, drying, lab certificate, packing, handover to the
 # exporter, departure to the border gate, export clearance.
-JOURNEY_STEPS = 9
+JOURNEY_STEPS = 10
 PRODUCT = next(p for p in data.PRODUCTS if p["gtin"] == data.RETAIL_PACK)
 NAMES = {"vi": PRODUCT["nameVi"], "en": PRODUCT["nameEn"], "zh": PRODUCT["nameZh"]}
 COUNTERFEIT_WORDS = {"vi": "có thể là hàng giả", "en": "possible counterfeit", "zh": "可能是假冒"}

@@ -33,8 +33,8 @@ def test_load_story_twice_adds_nothing_twice(runtime: Runtime) -> None:
     head = runtime.chain.w3.eth.block_number
     assert after_first["actors"] == len(data.ACTORS) + 1  # plus the operator
     assert after_first["retail_units"] == data.UNIT_COUNT
-    assert after_first["epcis_events"] == 9
-    assert first.created_steps == len(data.ACTORS) + len(data.PRODUCTS) + 9
+    assert after_first["epcis_events"] == 10
+    assert first.created_steps == len(data.ACTORS) + len(data.PRODUCTS) + 10
 
     second = load_story(runtime)
     drain(runtime)

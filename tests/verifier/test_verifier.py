@@ -29,7 +29,7 @@ def test_verify_story_unit_verified(runtime: Runtime, story: StoryResult) -> Non
     assert verdict.origin["producerGln"] == data.ACTORS[0].gln
     assert verdict.product["name"]["zh"] == data.PRODUCTS[2]["nameZh"]
     on_chain = [c for c in verdict.checks if c.name == "event-on-chain"]
-    assert len(on_chain) == 9
+    assert len(on_chain) == 10
     assert all(c.ok for c in on_chain)
 
 
@@ -89,7 +89,7 @@ def test_verify_not_yet_anchored_story_fails_even_if_status_says_anchored(
     verdict = verify_unit(runtime, story.unit_uri)
     # The mirror's status column is not evidence: only the chain is.
     assert (verdict.verdict, verdict.cause) == (FAILED, "tampered")
-    assert len([r for r in verdict.reasons if "is not anchored on chain" in r]) == 9
+    assert len([r for r in verdict.reasons if "is not anchored on chain" in r]) == 10
     drain(runtime)
     assert verify_unit(runtime, story.unit_uri).verdict == VERIFIED
 
