@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from backend.actors import service as actors
-from backend.db import create_schema, make_engine, make_session_factory, transaction
+from backend.db import make_engine, make_session_factory, transaction, upgrade_schema
 from backend.security import KeyVault
 from chain_sync.models import ChainDeployment
 from contracts.chains import HardhatNode, fund, genesis_hash, memory_chain, rpc_chain
@@ -147,7 +147,7 @@ class Runtime:
 
 def start_runtime(settings: Settings, chain: Chain | None = None) -> Runtime:
     engine = make_engine(settings.resolved_database_url)
-    create_schema(engine)
+    upgrade_schema(engine)
     sessions = make_session_factory(engine)
     vault = KeyVault(settings.key_encryption_key)
     chain = chain or open_chain(settings)
