@@ -34,6 +34,8 @@ contracts_app = typer.Typer(help="The Solidity ledger contract.", no_args_is_hel
 app.add_typer(contracts_app, name="contracts")
 sync_app = typer.Typer(help="The SQL mirror of the chain.", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
+db_app = typer.Typer(help="The database schema: Alembic migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 app.add_typer(epcis_app, name="epcis")
 app.add_typer(gs1_app, name="gs1")
 
@@ -239,3 +241,54 @@ def contracts_build(
     except OcoptraceError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"wrote {path}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Revision to migrate to.")] = "head",
+) -> None:
+    """Migrate the database (DATABASE_URL, else var/ocoptrace.db) to the newest schema.
+
+    A database built before migrations existed is adopted when its tables match."""
+    from alembic.util import CommandError
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from backend.db import SchemaMismatch, current_revision, make_engine, upgrade_schema
+
+    url = get_settings().resolved_database_url
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        upgrade_schema(engine, revision)
+        after = current_revision(engine)
+    except (SchemaMismatch, CommandError) as exc:
+        raise _fail(str(exc)) from exc
+    except OperationalError as exc:
+        raise _fail(f"cannot open the database: {exc.orig}; check DATABASE_URL") from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"database  {make_url(url).render_as_string(hide_password=True)}")
+    typer.echo(f"revision  {before or 'none'} -> {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision. Exit code 0 at the newest revision, 1 behind it."""
+    from sqlalchemy.exc import OperationalError
+
+    from backend.db import current_revision, head_revision, make_engine
+
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        revision = current_revision(engine)
+    except OperationalError as exc:
+        raise _fail(f"cannot open the database: {exc.orig}; check DATABASE_URL") from exc
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if revision == head:
+        typer.echo(f"{revision} (head)")
+        return
+    typer.echo(f"{revision or 'none'} (head is {head}: run `ocoptrace db upgrade`)")
+    raise typer.Exit(1)
