@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: run test install lint typecheck pytest browser clean
+.PHONY: run test test-postgres install lint typecheck pytest browser clean
 
 run: install
 	$(BIN)/ocoptrace run
@@ -46,6 +46,11 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -q -p no:cacheprovider; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$status
+
+# The whole suite again, each test on a fresh PostgreSQL database built by the migrations
+# (needs PostgreSQL on 127.0.0.1:5432, user postgres, trust auth, database test).
+test-postgres: install
+	OCOPTRACE_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) node_modules build var .mypy_cache .ruff_cache

@@ -1,8 +1,14 @@
 """Shared fixtures: a whole ocoptrace runtime on the in-process chain, on SQLite or
-PostgreSQL, and an API client over it."""
+PostgreSQL, and an API client over it.
+
+``OCOPTRACE_TEST_DATABASE=postgresql`` (``make test-postgres``) gives every test that uses
+``settings`` (and so ``runtime``, ``client``, ``story``) a fresh PostgreSQL database
+instead of a SQLite file.
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +25,11 @@ from seeds.story import StoryResult, load_story
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SHARED_TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+TEST_DATABASE = os.environ.get("OCOPTRACE_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(
+        f"OCOPTRACE_TEST_DATABASE={TEST_DATABASE!r}: use sqlite (the default) or postgresql"
+    )
 
 
 def make_settings(var_dir: Path, database_url: str = "", chain: str = "memory") -> Settings:
@@ -57,7 +68,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if TEST_DATABASE == "postgresql":
+        return make_settings(tmp_path, request.getfixturevalue("postgres_url"))
     return make_settings(tmp_path)
 
 
