@@ -25,7 +25,9 @@ def mirror_rows(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
             table = model.__table__
             columns = [c for c in table.columns if c.name != "id"]
             rows = session.execute(select(*columns)).all()
-            found[table.name] = sorted((tuple(_plain(v) for v in row) for row in rows), key=repr)
+            found[model.__tablename__] = sorted(
+                (tuple(_plain(v) for v in row) for row in rows), key=repr
+            )
     return found
 
 

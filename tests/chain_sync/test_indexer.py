@@ -38,9 +38,9 @@ def synced(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
     runtime.close()
 
 
-def _sync(runtime: Runtime, **options: int) -> int:
+def _sync(runtime: Runtime, chunk_blocks: int = 2_000) -> int:
     w3, ledger, deployment = runtime.chain.w3, runtime.ledger, runtime.deployment
-    return sync_once(runtime.sessions, w3, ledger, deployment, **options).logs
+    return sync_once(runtime.sessions, w3, ledger, deployment, chunk_blocks=chunk_blocks).logs
 
 
 def _chain_logs(runtime: Runtime) -> list[tuple[str, str, int, str]]:
@@ -112,10 +112,10 @@ def test_projections_equal_the_contract_state(synced: Runtime) -> None:
         assert (row.consignee if row.status == "IN_TRANSIT" else ZERO_ADDRESS) == state.consignee
     assert len(actors) >= 5
     for actor in actors:
-        state = ledger.actor(actor.address)
-        assert Role.from_bitmap(actor.roles) == state.roles
-        assert actor.active == state.active
-        assert int(actor.gln) == state.gln
+        actor_state = ledger.actor(actor.address)
+        assert Role.from_bitmap(actor.roles) == actor_state.roles
+        assert actor.active == actor_state.active
+        assert int(actor.gln) == actor_state.gln
     digests = {event.event_hash for event in events}
     assert {anchor.event_hash for anchor in anchors} == digests
     for anchor in anchors:
@@ -176,6 +176,7 @@ def test_sync_with_confirmations_anchors_only_when_deep_enough(
                 assert log.confirmed is (depth == 3)
                 checkpoint = session.scalars(select(SyncCheckpoint)).one()
                 assert checkpoint.confirmed_block == head + depth - 3
+        assert status is not None
         assert status.tx_hash == newest.tx_hash
         assert (status.block_number, status.log_index) == (newest.block_number, newest.log_index)
         with runtime.sessions() as session:
