@@ -31,13 +31,14 @@ Invariants:
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 from web3.exceptions import Web3Exception
 
@@ -255,23 +256,72 @@ def commit_block(
 
 
 def _insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> list[LogRow]:
-    """Insert ``rows`` into ``chain_logs``; the rows that were not there yet, in order."""
+    """Insert ``rows`` (chain order) into ``chain_logs``; the rows that were not there yet.
+
+    One range query finds the rows already stored (a rewound cursor re-reads blocks);
+    the rest go in by ``COPY`` on PostgreSQL, by one ``executemany`` on SQLite. The
+    unique key still guards: a duplicate that slipped through fails loudly."""
     if not rows:
         return []
-    statement = (
-        dialect_insert(session, ChainLog)
-        .on_conflict_do_nothing()
-        .returning(ChainLog.tx_hash, ChainLog.log_index)
-    )
-    inserted = {
+    stored = {
         (tx_hash, log_index)
         for tx_hash, log_index in session.execute(
-            statement, [row.as_chain_log(chain_id) for row in rows]
+            select(ChainLog.tx_hash, ChainLog.log_index).where(
+                ChainLog.chain_id == chain_id,
+                ChainLog.block_number >= rows[0].block_number,
+                ChainLog.block_number <= rows[-1].block_number,
+            )
         )
     }
-    if len(inserted) == len(rows):
-        return list(rows)
-    return [row for row in rows if (row.tx_hash, row.log_index) in inserted]
+    new = (
+        [row for row in rows if (row.tx_hash, row.log_index) not in stored]
+        if stored
+        else list(rows)
+    )
+    if not new:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_logs(session, chain_id, new)
+    else:
+        session.execute(insert(ChainLog), [row.as_chain_log(chain_id) for row in new])
+    return new
+
+
+_COPY_COLUMNS = (
+    "chain_id",
+    "block_number",
+    "block_hash",
+    "tx_hash",
+    "tx_index",
+    "log_index",
+    "name",
+    "args",
+    "event_hash",
+    "confirmed",
+)
+
+
+def _copy_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
+    """``COPY chain_logs FROM STDIN`` on the session's own connection (same transaction):
+    several times faster than a multi-row INSERT, whose SQL text psycopg must parse."""
+    connection: Any = session.connection().connection.dbapi_connection
+    statement = f"COPY {ChainLog.__tablename__} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                (
+                    chain_id,
+                    row.block_number,
+                    row.block_hash,
+                    row.tx_hash,
+                    row.tx_index,
+                    row.log_index,
+                    row.name,
+                    json.dumps(row.args),
+                    row.event_hash,
+                    row.confirmed,
+                )
+            )
 
 
 def finalize(session: Session, deployment: Deployment, block: int, *, prune_below: int) -> int:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from chain_sync.models import (
@@ -84,11 +84,20 @@ def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | s
     return sqlite.insert(model)
 
 
-def insert_ignoring_duplicates(
-    session: Session, model: type[Base], rows: Sequence[dict[str, Any]]
-) -> None:
-    if rows:
-        session.execute(dialect_insert(session, model).on_conflict_do_nothing(), list(rows))
+def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows known to be new: ``COPY`` on PostgreSQL (same transaction), one
+    ``executemany`` on SQLite. Values must be plain (no JSON columns)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(model), list(rows))
+        return
+    columns = list(rows[0])
+    connection: Any = session.connection().connection.dbapi_connection
+    statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
@@ -145,22 +154,46 @@ class Projector:
             ChainCertificate,
             [chunk.certificates[k] for k in sorted(chunk.dirty_certificates)],
         )
-        insert_ignoring_duplicates(session, ChainAnchor, list(chunk.anchors.values()))
-        insert_ignoring_duplicates(session, ChainCustody, chunk.custody)
-        insert_ignoring_duplicates(session, ChainRecall, chunk.recalls)
-        insert_ignoring_duplicates(session, ChainMerkleRoot, chunk.roots)
+        # Only logs new to chain_logs come here, so rows keyed by log are new; a digest
+        # may have been anchored by an earlier chunk, whose (first) anchoring stays.
+        known = self._existing(ChainAnchor, "event_hash", list(chunk.anchors))
+        insert_rows(session, ChainAnchor, [a for d, a in chunk.anchors.items() if d not in known])
+        insert_rows(session, ChainCustody, chunk.custody)
+        insert_rows(session, ChainRecall, chunk.recalls)
+        insert_rows(session, ChainMerkleRoot, chunk.roots)
+
+    def _matching(self, model: type[Base], key: str, wanted: Iterable[str]) -> Iterator[Any]:
+        """``SELECT`` statements for the rows of ``model`` whose ``key`` is in ``wanted``:
+        one with an array parameter on PostgreSQL (a long IN list costs more to send and
+        parse than the lookup itself), IN lists of bounded length on SQLite."""
+        table = model.__table__
+        keys = sorted(set(wanted))
+        if not keys:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            array = bindparam("keys", keys, type_=postgresql.ARRAY(String))
+            yield table.c[key] == any_(array)
+            return
+        for part in _chunks(keys):
+            yield table.c[key].in_(part)
+
+    def _existing(self, model: type[Base], key: str, wanted: Iterable[str]) -> set[str]:
+        """Which of ``wanted`` are already keys of ``model``."""
+        table = model.__table__
+        found: set[str] = set()
+        for condition in self._matching(model, key, wanted):
+            statement = select(table.c[key]).where(table.c.chain_id == self.chain_id, condition)
+            found.update(self.session.scalars(statement))
+        return found
 
     def _load(
         self, model: type[Base], key: str, wanted: Iterable[str]
     ) -> dict[str, dict[str, Any]]:
         """Rows of ``model`` whose ``key`` column is in ``wanted``, as dicts by key."""
         table = model.__table__
-        keys = sorted(set(wanted))
         found: dict[str, dict[str, Any]] = {}
-        for part in _chunks(keys):
-            statement = select(table).where(
-                table.c.chain_id == self.chain_id, table.c[key].in_(part)
-            )
+        for condition in self._matching(model, key, wanted):
+            statement = select(table).where(table.c.chain_id == self.chain_id, condition)
             for row in self.session.execute(statement).mappings():
                 found[row[key]] = dict(row)
         return found

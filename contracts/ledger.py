@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_abi.abi import decode as abi_decode
@@ -94,12 +95,30 @@ def _abi_item(entry: Mapping[str, Any]) -> _AbiItem:
     )
 
 
+@lru_cache(maxsize=65_536)
+def _checksum(address: str) -> str:
+    """``to_checksum_address``, cached: a chain has few accounts and the keccak behind
+    the checksum was the largest cost of decoding logs."""
+    return to_checksum_address(address)
+
+
+def _decode_topic(topic: bytes, abi_type: str) -> Any:
+    """An indexed static value from its 32-byte topic; eth-abi only for the rare types."""
+    if abi_type == "bytes32":
+        return topic
+    if abi_type == "address":
+        return "0x" + topic[12:].hex()
+    if abi_type.startswith("uint"):
+        return int.from_bytes(topic, "big")
+    return abi_decode([abi_type], topic)[0]
+
+
 def _normalize(value: Any, abi_type: str, internal_type: str) -> Any:
     """eth-abi values as we hand them out: checksummed addresses, lists, BatchStatus."""
     if abi_type.endswith("[]"):
         return [_normalize(v, abi_type[:-2], internal_type.removesuffix("[]")) for v in value]
     if abi_type == "address":
-        return to_checksum_address(value)
+        return _checksum(value)
     if internal_type == "enum OcopLedger.Status":
         return BatchStatus(value)
     return value
@@ -146,7 +165,7 @@ class AbiCodec:
         if item is None:
             return None
         plain_types = [t for t, ix in zip(item.types, item.indexed, strict=True) if not ix]
-        plain = iter(abi_decode(plain_types, data))
+        plain = iter(abi_decode(plain_types, data) if plain_types else ())
         indexed = iter(topics[1:])
         args: dict[str, Any] = {}
         for name, abi_type, internal, is_indexed in zip(
@@ -156,7 +175,7 @@ class AbiCodec:
                 topic = next(indexed)
                 # Dynamic indexed values are stored hashed: hand out the hash (we have none).
                 dynamic = abi_type in ("string", "bytes") or abi_type.endswith("]")
-                value = topic if dynamic else abi_decode([abi_type], topic)[0]
+                value = topic if dynamic else _decode_topic(topic, abi_type)
             else:
                 value = next(plain)
             args[name] = _normalize(value, abi_type, internal)
@@ -1053,7 +1072,7 @@ class Ledger:
         None for a log of another contract or an event not in the ABI. Uses a topic0 table
         and eth-abi directly: several times faster than web3's per-event ``process_log``.
         """
-        address = to_checksum_address(raw_log["address"])
+        address = _checksum(raw_log["address"])
         if address != self.address:
             return None
         topics = [_raw(t) for t in raw_log["topics"]]
