@@ -486,6 +486,31 @@ def replay_projections(session: Session, chain_id: int) -> None:
     projector.apply(batch)
 
 
+def _project_premigration_mirror(session: Session, deployment: Deployment, cursor: Cursor) -> None:
+    """A mirror written before the projections existed (revision 1db30c854a50 adds them
+    empty) has a cursor but no ``chain_blocks`` row for it — every commit writes one and
+    pruning keeps it. Project its logs once; the confirmations follow in ``finalize``."""
+    known = session.scalar(
+        select(ChainBlock.number).where(
+            ChainBlock.chain_id == deployment.chain_id, ChainBlock.number == cursor.number
+        )
+    )
+    if known is not None or _lock_cursor(session, deployment) != cursor:
+        return
+    replay_projections(session, deployment.chain_id)
+    session.add(
+        ChainBlock(
+            chain_id=deployment.chain_id,
+            number=cursor.number,
+            hash=cursor.hash,
+            parent_hash="",  # unknown; only the hash is compared
+        )
+    )
+    log.info(
+        "projected the %s mirror's existing logs up to block %d", deployment.address, cursor.number
+    )
+
+
 def _find_ancestor(
     session: Session,
     reader: ChainReader,
@@ -571,6 +596,9 @@ def _sync(
     prune_below = head - finality + 1
     with sessions() as session:
         cursor = read_cursor(session, deployment)
+    if cursor.hash:
+        with transaction(sessions) as session:
+            _project_premigration_mirror(session, deployment, cursor)
     first = cursor.number + 1
     total = reorgs = unstable = 0
     check_cursor = bool(cursor.hash)

@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from backend.db import Base
 from backend.outbox.models import OutboxItem
 from backend.runtime import Runtime, start_runtime
 from backend.traceability.models import EpcisEvent
 from backend.worker import drain
 from chain_sync.indexer import clear_mirror, fetch_logs, rebuild, sync_once
 from chain_sync.models import (
+    PROJECTION_TABLES,
     ChainActor,
     ChainAnchor,
     ChainBatch,
+    ChainBlock,
     ChainLog,
     SyncCheckpoint,
 )
@@ -125,6 +128,22 @@ def test_projections_equal_the_contract_state(synced: Runtime) -> None:
         assert anchor.kind == record.kind.name
     assert all(event.status == "anchored" for event in events)
     assert {ANCHORING_EVENTS[name].name for name in ANCHORING_EVENTS} >= {a.kind for a in anchors}
+
+
+def test_sync_projects_a_mirror_written_before_the_projections(synced: Runtime) -> None:
+    before = mirror_rows(synced)
+    # What revision 1db30c854a50 leaves of an older mirror: logs and cursor, nothing else.
+    with synced.sessions() as session, session.begin():
+        cleared: tuple[type[Base], ...] = (*PROJECTION_TABLES, ChainBlock)
+        for model in cleared:
+            session.execute(delete(model))
+        session.execute(update(ChainLog).values(confirmed=False))
+        session.execute(update(SyncCheckpoint).values(confirmed_block=0))
+    assert _sync(synced) == 0
+    after = mirror_rows(synced)
+    assert {name: rows for name, rows in after.items() if name != "chain_blocks"} == {
+        name: rows for name, rows in before.items() if name != "chain_blocks"
+    }
 
 
 def test_rebuild_from_chain_and_epcis_documents_equals_the_mirror(synced: Runtime) -> None:
