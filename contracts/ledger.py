@@ -984,6 +984,11 @@ class Ledger:
             )
         return None
 
+    def error_declarations(self, erroneous_digest: EventDigest) -> list[DecodedLog]:
+        """The ErrorDeclared logs that name ``erroneous_digest``, in chain order."""
+        raw = as_bytes32(erroneous_digest, "erroneous_digest")
+        return self._logs([self._topic0("ErrorDeclared"), None, "0x" + raw.hex()])
+
     def transformations(self) -> list[DecodedLog]:
         """Every BatchTransformed log, in chain order: the lineage graph."""
         return self._logs([self._topic0("BatchTransformed")])

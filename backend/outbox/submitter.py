@@ -33,7 +33,13 @@ log = logging.getLogger(__name__)
 
 # An actor account on a dev chain is topped up when it falls below this.
 DEV_MIN_BALANCE_WEI = 10**18
-_BYTES_ARGS = ("batch_id", "event_digest", "document_hash", "declaration_hash")
+_BYTES_ARGS = (
+    "batch_id",
+    "event_digest",
+    "erroneous_digest",
+    "document_hash",
+    "declaration_hash",
+)
 _BYTES_LIST_ARGS = ("input_ids", "output_ids", "event_digests")
 
 
