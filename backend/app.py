@@ -19,6 +19,7 @@ from backend.pages.router import router as pages_router
 from backend.runtime import Runtime, start_runtime
 from backend.traceability.router import router as traceability_router
 from backend.worker import Worker
+from chain_sync.metrics import router as metrics_router
 from qr.router import router as qr_router
 
 
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(traceability_router)
     app.include_router(qr_router)
     app.include_router(epcis_router)
+    app.include_router(metrics_router)
     app.include_router(pages_router)
 
     @app.get("/", include_in_schema=False)

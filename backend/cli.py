@@ -225,6 +225,114 @@ def sync_once_command() -> None:
         runtime.engine.dispose()
 
 
+@sync_app.command("run")
+def sync_run(
+    follow: Annotated[
+        bool, typer.Option(help="After the backfill, keep following new blocks until stopped.")
+    ] = False,
+    confirmations: Annotated[
+        int | None,
+        typer.Option(help="Blocks deep before rows count as confirmed [OCOPTRACE_CONFIRMATIONS]."),
+    ] = None,
+    finality: Annotated[
+        int | None,
+        typer.Option(
+            help="Deepest reorg to follow; deeper stops the sync [OCOPTRACE_SYNC_FINALITY]."
+        ),
+    ] = None,
+    poll_interval: Annotated[
+        float, typer.Option(help="Seconds between polls when the mirror is at the head.")
+    ] = 1.0,
+    chunk_blocks: Annotated[
+        int, typer.Option(help="First eth_getLogs range in blocks (then adapts).")
+    ] = 2_000,
+) -> None:
+    """Mirror the chain into the database: backfill to the head, then with --follow keep
+    up with new blocks. SIGTERM or Ctrl-C stops after the chunk in progress; killing it
+    at any point is safe (each chunk commits with its cursor). Prints a JSON summary."""
+    import signal
+    import threading
+
+    from chain_sync.indexer import run_sync
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    runtime = _attach_runtime(settings)
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        result = run_sync(
+            runtime.sessions,
+            runtime.chain.w3,
+            runtime.ledger,
+            runtime.deployment,
+            follow=follow,
+            poll_interval=poll_interval,
+            stop=stop,
+            confirmations=settings.confirmations if confirmations is None else confirmations,
+            finality=settings.sync_finality if finality is None else finality,
+            chunk_blocks=chunk_blocks,
+        )
+    except ChainMismatch as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        runtime.engine.dispose()
+    typer.echo(
+        json.dumps(
+            {
+                "fromBlock": result.from_block,
+                "toBlock": result.to_block,
+                "logs": result.logs,
+                "reorgs": result.reorgs,
+                "stopped": stop.is_set(),
+            }
+        )
+    )
+
+
+@sync_app.command("reset")
+def sync_reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Forget the chain this database mirrors, after the chain was reset or replaced.
+
+    Deletes: every mirror table (chain logs, cursor, block hashes, chain actors, batches,
+    custody, certificates, anchors, recalls, Merkle roots) and the deployment binding, so
+    the next start binds afresh (on a local chain: deploys a new ledger).
+    Keeps: the captured EPCIS documents, actors, products, batches and keys; their
+    anchoring goes back to pending and their outbox items are re-queued, so they are
+    anchored on the new chain in their original order."""
+    from backend.db import make_engine, make_session_factory, transaction, upgrade_schema
+    from chain_sync.indexer import reset_mirror
+
+    settings = get_settings()
+    url = settings.resolved_database_url
+    if not yes:
+        typer.confirm(
+            f"Reset the chain mirror of {url}? The mirror and the deployment binding are "
+            "deleted; EPCIS documents and actors are kept and re-queued for anchoring",
+            abort=True,
+        )
+    engine = make_engine(url)
+    try:
+        upgrade_schema(engine)
+        with transaction(make_session_factory(engine)) as session:
+            summary = reset_mirror(session)
+    finally:
+        engine.dispose()
+    deleted = sum(summary.mirror_rows.values())
+    typer.echo(f"deleted   {deleted} mirror rows and the deployment binding")
+    typer.echo(
+        f"kept      EPCIS documents and actors; {summary.events_reset} events back to "
+        f"pending, {summary.outbox_requeued} outbox items re-queued"
+    )
+    typer.echo("next      start the system (`ocoptrace run`): it binds to the chain afresh")
+
+
 @contracts_app.command("build")
 def contracts_build(
     out: Annotated[

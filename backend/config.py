@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     hardhat_port: int = 0
     # Blocks a log must be buried under before the mirror calls it confirmed.
     confirmations: int = 0
+    # Deepest reorg the mirror follows; a deeper one stops the sync (Besu QBFT: final at once).
+    sync_finality: int = 64
     # Fernet key that encrypts actors' private keys at rest.
     key_encryption_key: str = ""
     # The province operator's API key; generated for development when empty.

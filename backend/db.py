@@ -172,20 +172,21 @@ def head_revision() -> str | None:
 
 
 def _adopt_unversioned(connection: Connection, config: Config) -> None:
-    tables = set(inspect(connection).get_table_names())
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
     if not tables or "alembic_version" in tables:
         return
     load_models()
     baseline = _baseline_columns()
-    ours = tables & (set(Base.metadata.tables) | set(baseline))
+    ours = tables & (Base.metadata.tables.keys() | baseline.keys())
     if not ours:
         return  # someone else's tables only: ours are created beside them
-    problems = [f"missing table {name}" for name in sorted(set(baseline) - tables)]
+    problems = [f"missing table {name}" for name in sorted(baseline.keys() - tables)]
     problems += [
         f"table {name} is newer than the baseline" for name in sorted(ours - baseline.keys())
     ]
-    for name in sorted(ours & set(baseline)):
-        found = {column["name"] for column in inspect(connection).get_columns(name)}
+    for name in sorted(ours & baseline.keys()):
+        found = {column["name"] for column in inspector.get_columns(name)}
         if missing := baseline[name] - found:
             problems.append(f"{name} lacks columns {sorted(missing)}")
         if extra := found - baseline[name]:

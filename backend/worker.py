@@ -7,26 +7,38 @@ import threading
 from typing import TYPE_CHECKING
 
 from backend.outbox.submitter import submit_pending
-from chain_sync.indexer import sync_once
+from chain_sync.indexer import SyncResult, sync_once
 
 if TYPE_CHECKING:
     from backend.runtime import Runtime
+    from chain_sync.rpc import AdaptiveRange
 
 log = logging.getLogger(__name__)
 
 
-def drain(runtime: Runtime) -> None:
-    """One round: every pending outbox item sent, then the mirror brought up to the head."""
-    while submit_pending(runtime):
-        pass
+def mirror(runtime: Runtime, ranges: AdaptiveRange | None = None) -> SyncResult:
+    """The mirror brought up to the chain's head, with the runtime's confirmation depth
+    and finality."""
     with runtime.chain.lock:
-        sync_once(
+        return sync_once(
             runtime.sessions,
             runtime.chain.w3,
             runtime.ledger,
             runtime.deployment,
             confirmations=runtime.settings.confirmations,
+            finality=runtime.settings.sync_finality,
+            ranges=ranges,
         )
+
+
+def drain(runtime: Runtime) -> None:
+    """One round: every pending outbox item sent, then the mirror brought up to the head.
+
+    A reorg found by the sync re-queues the outbox items of the events it orphaned: they
+    are sent (or found on the canonical chain) in the next round."""
+    while submit_pending(runtime):
+        pass
+    mirror(runtime)
 
 
 class Worker(threading.Thread):

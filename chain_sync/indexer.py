@@ -1,24 +1,64 @@
-"""Reads the ledger's logs into ``chain_logs`` and marks captured events anchored.
+"""Reads the ledger's logs into the SQL mirror and marks captured events anchored.
+
+A step of the sync (``sync_once`` runs steps until the mirror reaches the head):
+1. the cursor (chain id, block number, block hash) is read; on the first step its block
+   is compared with the chain's block of that number;
+2. logs of the next block range are fetched (``AdaptiveRange``), with the headers the
+   range needs: its first block (whose parent must be the cursor's block: a mismatch is a
+   reorg), its last block (the new cursor), and every block of the unfinalized window
+   (the last ``finality`` blocks below the head), whose hashes are kept in
+   ``chain_blocks``;
+3. ``commit_block`` writes the logs, their projections, the window's hashes, the new
+   cursor and the confirmations (``finalize``) in ONE transaction.
+
+On a reorg, ``revert_to(ancestor)`` deletes what the orphaned blocks wrote and moves the
+cursor back to the common ancestor, in one transaction; the next steps ingest the
+canonical blocks. A reorg below the window raises ``ChainReorgTooDeep``; a chain with
+another genesis or without the contract raises ``ChainReset``.
 
 Invariants:
-- the checkpoint (chain id, block number, block hash) is written in the same SQL
-  transaction as the rows of the blocks it covers, so a crash between chunks leaves
-  the mirror at a chunk boundary, never half way;
-- rows are keyed on (chain id, tx hash, log index): reading a range again adds nothing.
+- the cursor is written in the same SQL transaction as the rows of the blocks it covers,
+  so a crash (even SIGKILL) leaves the mirror at a chunk boundary, never half way;
+- a chunk is committed only if the cursor is still where the step read it (the cursor
+  row is locked first): two sync processes never apply the same logs twice;
+- ``chain_logs`` rows are keyed on (chain id, tx hash, log index) and projections are
+  applied only for rows actually inserted: reading a range again changes nothing;
+- an EPCIS event is ``anchored`` only once its first anchoring log is confirmed
+  (``confirmations`` blocks deep); orphaned anchorings send it back to ``submitted`` and
+  re-queue its outbox item, which the submitter resends unless the canonical chain has it.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
+from web3.exceptions import Web3Exception
 
 from backend.db import transaction
+from backend.outbox.models import OutboxItem
 from backend.traceability.models import EpcisEvent
-from chain_sync.models import ChainLog, SyncCheckpoint
-from contracts.errors import ChainMismatch
+from chain_sync.errors import ChainReorgTooDeep, ChainReset
+from chain_sync.models import (
+    MIRROR_TABLES,
+    PROJECTION_TABLES,
+    ChainAnchor,
+    ChainBlock,
+    ChainDeployment,
+    ChainLog,
+    SyncCheckpoint,
+)
+from chain_sync.projections import LogRow, Projector, dialect_insert, upsert
+from chain_sync.rpc import AdaptiveRange, Backoff, BlockRef, ChainReader, fetch_range
+from chain_sync.stats import SYNC_STATS, SyncStats
+from contracts.chains import genesis_hash
+from contracts.errors import ChainError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -28,12 +68,57 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULT_CHUNK_BLOCKS = 2_000
+DEFAULT_MAX_CHUNK_BLOCKS = 50_000
+DEFAULT_FINALITY = 64
+"""Blocks below the head a reorg may still replace (dev chains; Besu QBFT is final at once)."""
+
+# A step that finds the chain changing under it (log hashes not matching headers) retries
+# this many times before giving up with an error.
+_UNSTABLE_RETRIES = 5
+_REPLAY_BATCH = 5_000
+
 
 @dataclass(frozen=True)
 class SyncResult:
     from_block: int
     to_block: int
     logs: int
+    reorgs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the mirror is: every log up to ``number`` (hash ``hash``, "" before the first
+    commit) is in it; rows up to ``confirmed_block`` are confirmed."""
+
+    number: int
+    hash: str
+    confirmed_block: int
+
+
+class _CursorMoved(Exception):
+    """Another sync moved the cursor since this step read it: redo the step."""
+
+
+class _ChainUnstable(Exception):
+    """The chain changed between the calls of one step: redo the step."""
+
+
+# ------------------------------------------------------------------------- reading
+
+
+def decode_logs(ledger: Ledger, raw: Sequence[Mapping[str, Any]]) -> list[DecodedLog]:
+    """The ledger's decoded logs among ``raw``, in chain order."""
+    found = (ledger.decode_log(entry) for entry in raw)
+    decoded = [entry for entry in found if entry is not None]
+    decoded.sort(key=lambda entry: (entry.block_number, entry.tx_index, entry.log_index))
+    return decoded
+
+
+def fetch_logs(w3: Web3, ledger: Ledger, start: int, end: int) -> list[DecodedLog]:
+    """The ledger's decoded logs in blocks ``start..end``, in chain order."""
+    return decode_logs(ledger, ChainReader(w3).logs(ledger.address, start, end))
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,56 +131,342 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def fetch_logs(w3: Web3, ledger: Ledger, start: int, end: int) -> list[DecodedLog]:
-    """The ledger's decoded logs in blocks ``start..end``, in chain order."""
-    raw = w3.eth.get_logs({"address": ledger.address, "fromBlock": start, "toBlock": end})
-    found = (ledger.decode_log(entry) for entry in raw)
-    decoded = [entry for entry in found if entry is not None]
-    decoded.sort(key=lambda entry: (entry.block_number, entry.tx_index, entry.log_index))
-    return decoded
+def log_row(entry: DecodedLog, *, confirmed: bool) -> LogRow:
+    digest = entry.args.get("eventHash")
+    return LogRow(
+        name=entry.name,
+        args={key: _jsonable(value) for key, value in entry.args.items()},
+        block_number=entry.block_number,
+        block_hash=entry.block_hash,
+        tx_hash=entry.tx_hash,
+        tx_index=entry.tx_index,
+        log_index=entry.log_index,
+        event_hash=bytes(digest).hex() if isinstance(digest, bytes | bytearray) else None,
+        confirmed=confirmed,
+    )
 
 
-def _checkpoint(session: Session, deployment: Deployment) -> SyncCheckpoint | None:
-    return session.get(SyncCheckpoint, (deployment.chain_id, deployment.address))
+def chain_identity_problem(w3: Web3, deployment: Deployment) -> str | None:
+    """Why the chain behind ``w3`` is not the one ``deployment`` lives on, or None."""
+    chain_id = w3.eth.chain_id
+    if chain_id != deployment.chain_id:
+        return f"chain id is {chain_id}, the mirror is of chain id {deployment.chain_id}"
+    current = genesis_hash(w3)
+    if current != deployment.genesis_hash:
+        return f"genesis block is {current}, the mirror's chain has {deployment.genesis_hash}"
+    if not w3.eth.get_code(w3.to_checksum_address(deployment.address)):
+        return f"no contract code at the ledger address {deployment.address}"
+    return None
 
 
-def _write_logs(session: Session, chain_id: int, decoded: list[DecodedLog]) -> int:
-    written = 0
-    for entry in decoded:
-        exists = session.scalar(
-            select(ChainLog.id).where(
-                ChainLog.chain_id == chain_id,
-                ChainLog.tx_hash == entry.tx_hash,
-                ChainLog.log_index == entry.log_index,
+# ------------------------------------------------------------------------- cursor
+
+
+def _cursor_key(deployment: Deployment) -> Any:
+    return (SyncCheckpoint.chain_id == deployment.chain_id) & (
+        SyncCheckpoint.ledger_address == deployment.address
+    )
+
+
+def read_cursor(session: Session, deployment: Deployment) -> Cursor:
+    row = session.execute(
+        select(
+            SyncCheckpoint.block_number, SyncCheckpoint.block_hash, SyncCheckpoint.confirmed_block
+        ).where(_cursor_key(deployment))
+    ).first()
+    if row is None:
+        before = deployment.deploy_block - 1
+        return Cursor(before, "", before)
+    return Cursor(int(row[0]), row[1], int(row[2]))
+
+
+def _lock_cursor(session: Session, deployment: Deployment) -> Cursor:
+    """The cursor, with the write lock on its row taken (a no-op UPDATE: a row lock on
+    PostgreSQL, the database write lock on SQLite) so no other sync commits meanwhile."""
+    touched = session.execute(
+        update(SyncCheckpoint)
+        .where(_cursor_key(deployment))
+        .values(block_number=SyncCheckpoint.block_number)
+    )
+    if getattr(touched, "rowcount", 0) == 0:
+        before = deployment.deploy_block - 1
+        session.execute(
+            dialect_insert(session, SyncCheckpoint).on_conflict_do_nothing(),
+            [
+                {
+                    "chain_id": deployment.chain_id,
+                    "ledger_address": deployment.address,
+                    "block_number": before,
+                    "block_hash": "",
+                    "confirmed_block": before,
+                }
+            ],
+        )
+    return read_cursor(session, deployment)
+
+
+def _move_cursor(session: Session, deployment: Deployment, **values: Any) -> None:
+    session.execute(update(SyncCheckpoint).where(_cursor_key(deployment)).values(**values))
+
+
+# ---------------------------------------------------------------- commit / revert
+
+
+def commit_block(
+    session: Session,
+    deployment: Deployment,
+    block: BlockRef,
+    logs: Sequence[DecodedLog],
+    *,
+    expected: Cursor,
+    window: Sequence[BlockRef] = (),
+    confirm_through: int,
+    prune_below: int,
+) -> int:
+    """Commit every log of the blocks after the cursor up to ``block`` (the range's last
+    block), their projections, the hashes of the unfinalized ``window``, and move the
+    cursor to ``block``; then ``finalize``. Returns the number of new logs.
+
+    ``_CursorMoved`` if the cursor is no longer ``expected`` (another sync got there).
+    """
+    if _lock_cursor(session, deployment) != expected:
+        raise _CursorMoved
+    rows = [log_row(entry, confirmed=entry.block_number <= confirm_through) for entry in logs]
+    new_rows = _insert_logs(session, deployment.chain_id, rows)
+    Projector(session, deployment.chain_id).apply(new_rows)
+    blocks = {ref.number: ref for ref in window}
+    blocks[block.number] = block
+    upsert(
+        session,
+        ChainBlock,
+        [
+            {
+                "chain_id": deployment.chain_id,
+                "number": ref.number,
+                "hash": ref.hash,
+                "parent_hash": ref.parent_hash,
+            }
+            for ref in sorted(blocks.values(), key=lambda ref: ref.number)
+        ],
+    )
+    _move_cursor(session, deployment, block_number=block.number, block_hash=block.hash)
+    finalize(session, deployment, confirm_through, prune_below=prune_below)
+    return len(new_rows)
+
+
+def _insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> list[LogRow]:
+    """Insert ``rows`` into ``chain_logs``; the rows that were not there yet, in order."""
+    if not rows:
+        return []
+    statement = (
+        dialect_insert(session, ChainLog)
+        .on_conflict_do_nothing()
+        .returning(ChainLog.tx_hash, ChainLog.log_index)
+    )
+    inserted = {
+        (tx_hash, log_index)
+        for tx_hash, log_index in session.execute(
+            statement, [row.as_chain_log(chain_id) for row in rows]
+        )
+    }
+    if len(inserted) == len(rows):
+        return list(rows)
+    return [row for row in rows if (row.tx_hash, row.log_index) in inserted]
+
+
+def finalize(session: Session, deployment: Deployment, block: int, *, prune_below: int) -> int:
+    """Mark rows up to ``block`` confirmed, anchor the EPCIS events whose first anchoring
+    log just became confirmed, and forget block hashes below ``prune_below`` (a reorg
+    there is too deep to follow). Returns how many events became anchored."""
+    cursor = read_cursor(session, deployment)
+    chain_id = deployment.chain_id
+    session.execute(
+        delete(ChainBlock).where(
+            ChainBlock.chain_id == chain_id,
+            ChainBlock.number < prune_below,
+            ChainBlock.number != cursor.number,
+        )
+    )
+    block = min(block, cursor.number)
+    if block <= cursor.confirmed_block:
+        return 0
+    span = (cursor.confirmed_block, block)
+    for table in (ChainLog, ChainAnchor):
+        session.execute(
+            update(table)
+            .where(
+                table.chain_id == chain_id,
+                table.block_number > span[0],
+                table.block_number <= span[1],
+                table.confirmed.is_(False),
+            )
+            .values(confirmed=True)
+        )
+    anchored = session.execute(
+        select(EpcisEvent.id, ChainAnchor.tx_hash, ChainAnchor.block_number, ChainAnchor.log_index)
+        .join(ChainAnchor, ChainAnchor.event_hash == EpcisEvent.event_hash)
+        .where(
+            ChainAnchor.chain_id == chain_id,
+            ChainAnchor.block_number > span[0],
+            ChainAnchor.block_number <= span[1],
+            EpcisEvent.status != "anchored",
+        )
+    ).all()
+    if anchored:
+        session.execute(
+            update(EpcisEvent),
+            [
+                {
+                    "id": event_id,
+                    "status": "anchored",
+                    "error": "",
+                    "tx_hash": tx_hash,
+                    "block_number": block_number,
+                    "log_index": log_index,
+                }
+                for event_id, tx_hash, block_number, log_index in anchored
+            ],
+        )
+    _move_cursor(session, deployment, confirmed_block=block)
+    return len(anchored)
+
+
+def revert_to(session: Session, deployment: Deployment, ancestor: BlockRef) -> int:
+    """Undo every block after ``ancestor`` (the common ancestor of the mirror and the
+    canonical chain): delete their logs and everything projected from them, send events
+    anchored there back to ``submitted`` with their outbox item re-queued, and move the
+    cursor to ``ancestor``. Returns the number of logs removed.
+
+    State projections (actors, batches, certificates) keep no history: they are replayed
+    from the mirror's own remaining logs (no RPC). Reorgs are rare and shallow; one code
+    path — the projector — stays the only writer of projected state.
+    """
+    chain_id = deployment.chain_id
+    cursor = _lock_cursor(session, deployment)
+    requeued = _requeue_orphaned_events(session, chain_id, ancestor.number)
+    removed = session.execute(
+        delete(ChainLog).where(
+            ChainLog.chain_id == chain_id, ChainLog.block_number > ancestor.number
+        )
+    )
+    session.execute(
+        delete(ChainBlock).where(
+            ChainBlock.chain_id == chain_id, ChainBlock.number > ancestor.number
+        )
+    )
+    replay_projections(session, chain_id)
+    _move_cursor(
+        session,
+        deployment,
+        block_number=ancestor.number,
+        block_hash=ancestor.hash,
+        confirmed_block=min(cursor.confirmed_block, ancestor.number),
+    )
+    count = int(getattr(removed, "rowcount", 0) or 0)
+    log.warning(
+        "reorg: reverted the mirror from block %d to the common ancestor %d (%s): %d logs "
+        "removed, %d events re-queued for anchoring",
+        cursor.number,
+        ancestor.number,
+        ancestor.hash,
+        count,
+        requeued,
+    )
+    return count
+
+
+def _requeue_orphaned_events(session: Session, chain_id: int, ancestor: int) -> int:
+    """Events whose first anchoring, or whose submitted transaction, is in a block after
+    ``ancestor``: back to ``submitted`` without anchor, outbox item pending again (the
+    submitter checks the canonical chain before resending)."""
+    anchored = (
+        select(EpcisEvent.id)
+        .join(ChainAnchor, ChainAnchor.event_hash == EpcisEvent.event_hash)
+        .where(ChainAnchor.chain_id == chain_id, ChainAnchor.block_number > ancestor)
+    )
+    submitted = select(EpcisEvent.id).where(
+        EpcisEvent.status.in_(("submitted", "anchored")), EpcisEvent.block_number > ancestor
+    )
+    ids = set(session.scalars(anchored)) | set(session.scalars(submitted))
+    if not ids:
+        return 0
+    id_list = sorted(ids)
+    session.execute(
+        update(EpcisEvent)
+        .where(EpcisEvent.id.in_(id_list))
+        .values(status="submitted", tx_hash=None, block_number=None, log_index=None)
+    )
+    session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.event_pk.in_(id_list), OutboxItem.status == "done")
+        .values(status="pending", last_error="re-queued: its block was replaced by a reorg")
+    )
+    return len(id_list)
+
+
+def replay_projections(session: Session, chain_id: int) -> None:
+    """Recompute every projection table of ``chain_id`` from its ``chain_logs``."""
+    for table in PROJECTION_TABLES:
+        session.execute(delete(table).where(table.chain_id == chain_id))  # type: ignore[attr-defined]
+    projector = Projector(session, chain_id)
+    statement = (
+        select(ChainLog)
+        .where(ChainLog.chain_id == chain_id)
+        .order_by(ChainLog.block_number, ChainLog.tx_index, ChainLog.log_index)
+        .execution_options(yield_per=_REPLAY_BATCH)
+    )
+    batch: list[LogRow] = []
+    for stored in session.scalars(statement):
+        batch.append(
+            LogRow(
+                name=stored.name,
+                args=stored.args,
+                block_number=stored.block_number,
+                block_hash=stored.block_hash,
+                tx_hash=stored.tx_hash,
+                tx_index=stored.tx_index,
+                log_index=stored.log_index,
+                event_hash=stored.event_hash,
+                confirmed=stored.confirmed,
             )
         )
-        if exists is not None:
-            continue
-        digest = entry.args.get("eventHash")
-        digest_hex = bytes(digest).hex() if isinstance(digest, bytes | bytearray) else None
-        session.add(
-            ChainLog(
-                chain_id=chain_id,
-                block_number=entry.block_number,
-                block_hash=entry.block_hash,
-                tx_hash=entry.tx_hash,
-                tx_index=entry.tx_index,
-                log_index=entry.log_index,
-                name=entry.name,
-                args={key: _jsonable(value) for key, value in entry.args.items()},
-                event_hash=digest_hex,
-            )
-        )
-        if digest_hex is not None:
-            event = session.scalar(select(EpcisEvent).where(EpcisEvent.event_hash == digest_hex))
-            if event is not None:
-                event.status = "anchored"
-                event.error = ""
-                event.tx_hash = entry.tx_hash
-                event.block_number = entry.block_number
-                event.log_index = entry.log_index
-        written += 1
-    return written
+        if len(batch) >= _REPLAY_BATCH:
+            projector.apply(batch)
+            batch = []
+    projector.apply(batch)
+
+
+def _find_ancestor(
+    session: Session,
+    reader: ChainReader,
+    deployment: Deployment,
+    cursor: Cursor,
+    finality: int,
+) -> BlockRef:
+    """The newest block the mirror and the chain agree on, at most ``finality`` blocks
+    below the cursor; ``ChainReset`` / ``ChainReorgTooDeep`` when there is none."""
+    stored = session.execute(
+        select(ChainBlock.number, ChainBlock.hash, ChainBlock.parent_hash)
+        .where(ChainBlock.chain_id == deployment.chain_id)
+        .order_by(ChainBlock.number.desc())
+    ).all()
+    canonical = reader.blocks(number for number, _, _ in stored)
+    for number, block_hash, parent_hash in stored:
+        now = canonical.get(number)
+        if now is not None and now.hash == block_hash:
+            if cursor.number - number <= finality:
+                return BlockRef(number, block_hash, parent_hash)
+            break
+    problem = chain_identity_problem(reader.w3, deployment)
+    if problem is not None:
+        raise ChainReset(problem)
+    at_cursor = canonical.get(cursor.number) or reader.blocks([cursor.number])[cursor.number]
+    raise ChainReorgTooDeep(
+        cursor.number, cursor.hash, at_cursor.hash if at_cursor else None, finality
+    )
+
+
+# ------------------------------------------------------------------------- the loop
 
 
 def sync_once(
@@ -105,43 +476,282 @@ def sync_once(
     deployment: Deployment,
     *,
     confirmations: int = 0,
-    chunk_blocks: int = 2_000,
+    finality: int = DEFAULT_FINALITY,
+    chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
+    ranges: AdaptiveRange | None = None,
+    stats: SyncStats = SYNC_STATS,
+    stop: threading.Event | None = None,
 ) -> SyncResult:
-    """Mirror every log from the checkpoint up to ``head - confirmations``."""
+    """Bring the mirror up to the chain's head as it is when called: every log stored,
+    rows ``confirmations`` deep confirmed, reorgs within ``finality`` blocks followed.
+
+    ``ranges`` carries the adaptive ``eth_getLogs`` range size across calls (the follow
+    loop keeps one); by default a fresh one starts at ``chunk_blocks``. ``stop`` is
+    checked between chunks. Errors propagate (after being recorded in ``stats``).
+    """
+    if confirmations < 0 or finality < 1:
+        raise ValueError("confirmations must be >= 0 and finality >= 1")
+    reader = ChainReader(w3)
+    ranges = ranges or AdaptiveRange(
+        size=chunk_blocks, maximum=max(chunk_blocks, DEFAULT_MAX_CHUNK_BLOCKS)
+    )
+    try:
+        return _sync(
+            sessions, reader, ledger, deployment, confirmations, finality, ranges, stats, stop
+        )
+    except Exception as exc:
+        stats.record_error(exc)
+        raise
+
+
+def _sync(
+    sessions: sessionmaker[Session],
+    reader: ChainReader,
+    ledger: Ledger,
+    deployment: Deployment,
+    confirmations: int,
+    finality: int,
+    ranges: AdaptiveRange,
+    stats: SyncStats,
+    stop: threading.Event | None,
+) -> SyncResult:
+    head = reader.head()
+    stats.observe_head(head)
+    confirm_through = head - confirmations
+    prune_below = head - finality + 1
     with sessions() as session:
-        checkpoint = _checkpoint(session, deployment)
-        start = checkpoint.block_number + 1 if checkpoint else deployment.deploy_block
-        if checkpoint is not None:
-            canonical = "0x" + bytes(w3.eth.get_block(checkpoint.block_number)["hash"]).hex()
-            if canonical != checkpoint.block_hash:
-                raise ChainMismatch(
-                    f"block {checkpoint.block_number} is now {canonical}, the mirror has "
-                    f"{checkpoint.block_hash}: the chain reorganised or was reset below the "
-                    "checkpoint"
-                )
-    head = w3.eth.block_number - confirmations
-    total = 0
-    first = start
-    while start <= head:
-        end = min(start + chunk_blocks - 1, head)
-        decoded = fetch_logs(w3, ledger, start, end)
-        block_hash = "0x" + bytes(w3.eth.get_block(end)["hash"]).hex()
-        with transaction(sessions) as session:
-            total += _write_logs(session, deployment.chain_id, decoded)
-            checkpoint = _checkpoint(session, deployment)
-            if checkpoint is None:
-                session.add(
-                    SyncCheckpoint(
-                        chain_id=deployment.chain_id,
-                        ledger_address=deployment.address,
-                        block_number=end,
-                        block_hash=block_hash,
-                    )
-                )
-            else:
-                checkpoint.block_number = end
-                checkpoint.block_hash = block_hash
-        start = end + 1
-    if total:
-        log.info("mirrored %d ledger logs from blocks %d..%d", total, first, head)
-    return SyncResult(first, head, total)
+        cursor = read_cursor(session, deployment)
+    first = cursor.number + 1
+    total = reorgs = unstable = 0
+    check_cursor = bool(cursor.hash)
+    while stop is None or not stop.is_set():
+        with sessions() as session:
+            cursor = read_cursor(session, deployment)
+        if check_cursor and cursor.hash:
+            here = reader.blocks([cursor.number])[cursor.number]
+            if here is None or here.hash != cursor.hash:
+                with transaction(sessions) as session:
+                    ancestor = _find_ancestor(session, reader, deployment, cursor, finality)
+                    revert_to(session, deployment, ancestor)
+                stats.record_reorg()
+                reorgs += 1
+                continue
+        check_cursor = False
+        start = cursor.number + 1
+        if start > head:
+            if confirm_through > cursor.confirmed_block and cursor.hash:
+                with transaction(sessions) as session:
+                    if _lock_cursor(session, deployment) == cursor:
+                        finalize(session, deployment, confirm_through, prune_below=prune_below)
+            break
+        try:
+            written = _step(
+                sessions, reader, ledger, deployment, cursor, head, ranges, stats,
+                confirm_through=confirm_through, prune_below=prune_below,
+            )  # fmt: skip
+        except (_CursorMoved, _ChainUnstable) as exc:
+            unstable += 1
+            if unstable > _UNSTABLE_RETRIES:
+                raise ChainError(
+                    f"the chain or the mirror kept changing during the sync "
+                    f"({type(exc).__name__} {unstable} times); try again"
+                ) from None
+            check_cursor = True
+            continue
+        total += written
+    if total or reorgs:
+        log.info(
+            "mirrored %d ledger logs from blocks %d..%d (%d reorgs)", total, first, head, reorgs
+        )
+    return SyncResult(first, head, total, reorgs)
+
+
+def _step(
+    sessions: sessionmaker[Session],
+    reader: ChainReader,
+    ledger: Ledger,
+    deployment: Deployment,
+    cursor: Cursor,
+    head: int,
+    ranges: AdaptiveRange,
+    stats: SyncStats,
+    *,
+    confirm_through: int,
+    prune_below: int,
+) -> int:
+    """Fetch, check and commit one block range after ``cursor``; the new logs' count."""
+    start = cursor.number + 1
+    window_from = max(start, prune_below)
+    # Headers first, logs second, the last header again: if the last block is unchanged
+    # after the logs were read, so is every block below it (the hash chain), and the logs
+    # belong to these headers.
+    end, raw = fetch_range(reader, ledger.address, start, head, ranges)
+    wanted = {start, end, *range(window_from, end + 1)}
+    headers = reader.blocks(wanted)
+    decoded = decode_logs(ledger, raw)
+    _check_consistent(cursor, start, end, headers, decoded)
+    if end >= window_from:
+        again = reader.blocks([end])[end]
+        if again is None or again != headers[end]:
+            raise _ChainUnstable
+    last = headers[end]
+    assert last is not None
+    window = [ref for number, ref in headers.items() if ref is not None and number >= window_from]
+    with transaction(sessions) as session:
+        written = commit_block(
+            session, deployment, last, decoded,
+            expected=cursor, window=window,
+            confirm_through=confirm_through, prune_below=prune_below,
+        )  # fmt: skip
+    stats.record_chunk(written, end)
+    return written
+
+
+def _check_consistent(
+    cursor: Cursor,
+    start: int,
+    end: int,
+    headers: Mapping[int, BlockRef | None],
+    decoded: Sequence[DecodedLog],
+) -> None:
+    """``_ChainUnstable`` unless the headers chain onto the cursor and each other and
+    every log belongs to the header of its block."""
+    first, last = headers.get(start), headers.get(end)
+    if first is None or last is None:
+        raise _ChainUnstable
+    if cursor.hash and first.parent_hash != cursor.hash:
+        raise _ChainUnstable  # the next step's cursor check finds the ancestor
+    numbers = sorted(n for n, ref in headers.items() if ref is not None)
+    for lower, upper in itertools.pairwise(numbers):
+        a, b = headers[lower], headers[upper]
+        if upper == lower + 1 and a is not None and b is not None and b.parent_hash != a.hash:
+            raise _ChainUnstable
+    for entry in decoded:
+        ref = headers.get(entry.block_number)
+        if ref is not None and ref.hash != entry.block_hash.lower():
+            raise _ChainUnstable
+
+
+# ------------------------------------------------------------------ rebuild / reset
+
+
+def clear_mirror(session: Session) -> dict[str, int]:
+    """Delete every row of the mirror tables (all chains); how many per table."""
+    counts: dict[str, int] = {}
+    for table in MIRROR_TABLES:
+        result = session.execute(delete(table))
+        counts[table.__tablename__] = int(getattr(result, "rowcount", 0) or 0)
+    return counts
+
+
+def rebuild(
+    sessions: sessionmaker[Session],
+    w3: Web3,
+    ledger: Ledger,
+    deployment: Deployment,
+    **options: Any,
+) -> SyncResult:
+    """Drop the mirror and sync it again from the deploy block: the mirror is a function
+    of the chain and the stored EPCIS documents (whose anchoring is recomputed)."""
+    with transaction(sessions) as session:
+        clear_mirror(session)
+        session.execute(
+            update(EpcisEvent)
+            .where(EpcisEvent.status == "anchored")
+            .values(status="submitted", tx_hash=None, block_number=None, log_index=None)
+        )
+    return sync_once(sessions, w3, ledger, deployment, **options)
+
+
+@dataclass(frozen=True)
+class ResetSummary:
+    """What ``reset_mirror`` deleted and re-queued."""
+
+    mirror_rows: dict[str, int]
+    events_reset: int
+    outbox_requeued: int
+
+
+def reset_mirror(session: Session) -> ResetSummary:
+    """Forget the chain: the mirror tables and the deployment binding are deleted, so the
+    next start binds (on a dev chain: deploys) afresh. Captured EPCIS documents and actors
+    are kept; events sent or anchored go back to ``pending`` and their outbox items (and
+    the actors' onboarding) are re-queued, to be anchored on the new chain in their
+    original order. Refused (``rejected``/``failed``) ones stay as they are."""
+    rows = clear_mirror(session)
+    rows[ChainDeployment.__tablename__] = int(
+        getattr(session.execute(delete(ChainDeployment)), "rowcount", 0) or 0
+    )
+    events = session.execute(
+        update(EpcisEvent)
+        .where(EpcisEvent.status.in_(("submitted", "anchored")))
+        .values(status="pending", error="", tx_hash=None, block_number=None, log_index=None)
+    )
+    items = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.status == "done")
+        .values(status="pending", attempts=0, tx_hash=None, last_error="")
+    )
+    return ResetSummary(
+        mirror_rows=rows,
+        events_reset=int(getattr(events, "rowcount", 0) or 0),
+        outbox_requeued=int(getattr(items, "rowcount", 0) or 0),
+    )
+
+
+# Errors after which the follow loop waits and tries again: the node or the database is
+# unreachable for a while. Anything else (ChainMismatch: reset chain, reorg too deep; a
+# bug) stops it.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ChainError,
+    OSError,
+    Web3Exception,
+    OperationalError,
+)
+
+
+def run_sync(
+    sessions: sessionmaker[Session],
+    w3: Web3,
+    ledger: Ledger,
+    deployment: Deployment,
+    *,
+    follow: bool = False,
+    poll_interval: float = 1.0,
+    stop: threading.Event | None = None,
+    backoff: Backoff | None = None,
+    **options: Any,
+) -> SyncResult:
+    """Backfill to the head; with ``follow``, then keep up with new blocks until ``stop``.
+
+    Idle, it sleeps ``poll_interval`` between polls; on a transient error it logs, waits
+    (exponential backoff, capped) and resumes from the cursor. Each chunk is one SQL
+    transaction, so the process may be killed at any point. ``options`` go to
+    ``sync_once``. Returns the totals.
+    """
+    stop = stop or threading.Event()
+    backoff = backoff or Backoff()
+    ranges = options.pop("ranges", None) or AdaptiveRange(
+        size=options.get("chunk_blocks", DEFAULT_CHUNK_BLOCKS)
+    )
+    first: int | None = None
+    last = total = reorgs = 0
+    while not stop.is_set():
+        try:
+            result = sync_once(
+                sessions, w3, ledger, deployment, ranges=ranges, stop=stop, **options
+            )
+        except TRANSIENT_ERRORS as exc:
+            delay = backoff.next_delay()
+            log.warning("sync failed, retrying in %.1fs: %s", delay, exc)
+            stop.wait(delay)
+            continue
+        backoff.reset()
+        first = result.from_block if first is None else first
+        last = result.to_block
+        total += result.logs
+        reorgs += result.reorgs
+        if not follow:
+            break
+        stop.wait(poll_interval)
+    return SyncResult(first if first is not None else last + 1, last, total, reorgs)

@@ -18,7 +18,7 @@ from backend.db import transaction
 from backend.outbox.models import OutboxItem
 from backend.runtime import DEV_ACCOUNT_FUNDS_WEI
 from backend.traceability.models import EpcisEvent
-from chain_sync.models import ChainLog
+from chain_sync.models import ChainAnchor
 from contracts.chains import fund
 from contracts.errors import ChainError, LedgerRevert
 from contracts.types import EventDigest, Role
@@ -92,18 +92,23 @@ def _mark_event(session: Session, item: OutboxItem, **values: Any) -> None:
 
 def _anchor_from_mirror(session: Session, item: OutboxItem) -> None:
     """An event re-captured after its transaction was mined: the mirror may already hold
-    its log (the sync will not read that block again), so take the anchor from there."""
+    its confirmed first anchoring (the sync will not confirm that block again), so take
+    the anchor from there."""
     if item.event_pk is None:
         return
     event = session.get(EpcisEvent, item.event_pk)
     if event is None:
         return
-    log = session.scalar(select(ChainLog).where(ChainLog.event_hash == event.event_hash))
-    if log is not None:
+    anchor = session.scalar(
+        select(ChainAnchor).where(
+            ChainAnchor.event_hash == event.event_hash, ChainAnchor.confirmed.is_(True)
+        )
+    )
+    if anchor is not None:
         event.status = "anchored"
-        event.tx_hash = log.tx_hash
-        event.block_number = log.block_number
-        event.log_index = log.log_index
+        event.tx_hash = anchor.tx_hash
+        event.block_number = anchor.block_number
+        event.log_index = anchor.log_index
 
 
 def submit_pending(runtime: Runtime, limit: int = 200) -> int:

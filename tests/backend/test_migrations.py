@@ -85,8 +85,9 @@ def test_upgrade_schema_head_matches_the_models(engine: Engine) -> None:
         f"{pprint.pformat(drift)}\n"
         "Write the migration from the repository root:\n"
         f"{NEW_REVISION_COMMAND}"
-        "then review the new file in backend/migrations/versions (types, indexes, "
-        "server defaults) and run this test again."
+        "then review the new file in backend/migrations/versions (types, indexes, server "
+        "defaults: a NOT NULL column added to a table with rows needs a server_default) and "
+        "run this test again."
     )
 
 

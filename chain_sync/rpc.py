@@ -1,0 +1,208 @@
+"""The JSON-RPC calls the sync makes, and how it copes with a node that says "too much".
+
+``ChainReader`` speaks raw JSON-RPC to HTTP nodes (no web3 result formatters: the decoder
+reads hex strings directly) and batches block-header requests; other providers (the
+in-process eth-tester chain) go through web3. ``AdaptiveRange`` sizes ``eth_getLogs``
+block ranges: it halves on "too many results" / response-size / time-out errors and
+doubles after a run of fast answers. ``Backoff`` spaces retries after RPC failures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from web3 import HTTPProvider
+from web3.types import RPCEndpoint
+
+from chain_sync.errors import RpcError
+
+# Words in the error messages of Geth, Besu, Erigon, Alchemy, Infura, QuickNode and
+# Hardhat when an eth_getLogs range is too large (too many logs, response too big, a
+# block-range cap, or the node timing out on it).
+_RANGE_ERROR_MARKERS = (
+    "too many",
+    "more than",
+    "query returned",
+    "response size",
+    "response is too big",
+    "limit exceeded",
+    "exceeds",
+    "exceeded",
+    "range limit",
+    "block range",
+    "timeout",
+    "timed out",
+)
+
+
+def is_range_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means "ask for fewer blocks" rather than "the node is down"."""
+    if isinstance(exc, TimeoutError):
+        return True
+    # requests' ReadTimeout (raised by web3's HTTPProvider) without importing requests.
+    if type(exc).__name__ in ("ReadTimeout", "Timeout", "ReadTimeoutError"):
+        return True
+    message = str(exc).lower()
+    return any(marker in message for marker in _RANGE_ERROR_MARKERS)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """A block's identity: what the mirror needs to detect a reorg."""
+
+    number: int
+    hash: str
+    parent_hash: str
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, str):
+        return value.lower() if value.startswith("0x") else "0x" + value.lower()
+    return "0x" + bytes(value).hex()
+
+
+def _block_ref(raw: Mapping[str, Any]) -> BlockRef:
+    number = raw["number"]
+    return BlockRef(
+        number=int(number, 16) if isinstance(number, str) else int(number),
+        hash=_hex(raw["hash"]),
+        parent_hash=_hex(raw["parentHash"]),
+    )
+
+
+class ChainReader:
+    """Head, block headers and ledger logs, as cheaply as the provider allows."""
+
+    def __init__(self, w3: Any) -> None:
+        self.w3 = w3
+        provider = w3.provider
+        self._http: HTTPProvider | None = provider if isinstance(provider, HTTPProvider) else None
+
+    def _request(self, method: str, params: Sequence[Any]) -> Any:
+        assert self._http is not None
+        answer: Any = self._http.make_request(RPCEndpoint(method), list(params))
+        error = answer.get("error")
+        if error:
+            raise RpcError(method, error.get("code"), str(error.get("message", error)))
+        return answer.get("result")
+
+    def head(self) -> int:
+        """The latest block number."""
+        if self._http is None:
+            return int(self.w3.eth.block_number)
+        return int(self._request("eth_blockNumber", []), 16)
+
+    def blocks(self, numbers: Iterable[int]) -> dict[int, BlockRef | None]:
+        """Headers of ``numbers`` (None for a block the chain does not have), in one
+        JSON-RPC batch on HTTP nodes."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return {}
+        if self._http is None:
+            return {n: self._tester_block(n) for n in wanted}
+        calls = [(RPCEndpoint("eth_getBlockByNumber"), [hex(n), False]) for n in wanted]
+        answers: Any = self._http.make_batch_request(cast("Any", calls))
+        if isinstance(answers, dict):  # the whole batch was refused
+            refusal: Any = answers.get("error") or {}
+            raise RpcError("eth_getBlockByNumber", refusal.get("code"), str(refusal))
+        by_id = sorted(answers, key=lambda a: int(a.get("id", 0)))
+        found: dict[int, BlockRef | None] = {}
+        for number, answer in zip(wanted, by_id, strict=True):
+            error = answer.get("error")
+            if error:
+                raise RpcError("eth_getBlockByNumber", error.get("code"), str(error))
+            result = answer.get("result")
+            found[number] = _block_ref(result) if result else None
+        return found
+
+    def _tester_block(self, number: int) -> BlockRef | None:
+        from web3.exceptions import BlockNotFound
+
+        try:
+            return _block_ref(self.w3.eth.get_block(number))
+        except BlockNotFound:
+            return None
+
+    def logs(self, address: str, start: int, end: int) -> list[Mapping[str, Any]]:
+        """Every log of ``address`` in blocks ``start..end``, as the node returns them."""
+        params = {"address": address, "fromBlock": hex(start), "toBlock": hex(end)}
+        if self._http is None:
+            found: list[Mapping[str, Any]] = self.w3.eth.get_logs(
+                {"address": address, "fromBlock": start, "toBlock": end}
+            )
+            return found
+        result: list[Mapping[str, Any]] = self._request("eth_getLogs", [params])
+        return result
+
+
+@dataclass
+class AdaptiveRange:
+    """How many blocks the next ``eth_getLogs`` asks for.
+
+    Halves (down to one block) when the node refuses a range as too large or times out;
+    doubles (up to ``maximum``) after ``grow_after`` answers in a row faster than
+    ``fast_seconds``. A one-block range the node still refuses is an error to report,
+    not to retry forever.
+    """
+
+    size: int = 2_000
+    minimum: int = 1
+    maximum: int = 50_000
+    grow_after: int = 3
+    fast_seconds: float = 1.0
+    _streak: int = field(default=0, repr=False)
+
+    def shrink(self) -> bool:
+        """Halve the range; False when it is already at the minimum."""
+        self._streak = 0
+        if self.size <= self.minimum:
+            return False
+        self.size = max(self.minimum, self.size // 2)
+        return True
+
+    def succeeded(self, elapsed_seconds: float) -> None:
+        if elapsed_seconds >= self.fast_seconds:
+            self._streak = 0
+            return
+        self._streak += 1
+        if self._streak >= self.grow_after:
+            self._streak = 0
+            self.size = min(self.maximum, self.size * 2)
+
+
+def fetch_range(
+    reader: ChainReader, address: str, start: int, limit: int, ranges: AdaptiveRange
+) -> tuple[int, list[Mapping[str, Any]]]:
+    """(end, logs) for blocks ``start..end``, ``end <= limit``, the range sized by
+    ``ranges`` and shrunk until the node accepts it."""
+    while True:
+        end = min(limit, start + ranges.size - 1)
+        began = time.monotonic()
+        try:
+            found = reader.logs(address, start, end)
+        except Exception as exc:
+            if is_range_error(exc) and end > start and ranges.shrink():
+                continue
+            raise
+        ranges.succeeded(time.monotonic() - began)
+        return end, found
+
+
+@dataclass
+class Backoff:
+    """Exponential delays between retries: ``initial``, doubling, capped at ``cap``."""
+
+    initial: float = 0.5
+    cap: float = 30.0
+    _next: float = field(default=0.0, repr=False)
+
+    def next_delay(self) -> float:
+        delay = self._next or self.initial
+        self._next = min(self.cap, delay * 2)
+        return delay
+
+    def reset(self) -> None:
+        self._next = 0.0
