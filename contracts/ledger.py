@@ -1003,6 +1003,19 @@ class Ledger:
             )
         return None
 
+    def error_declarations(self, erroneous_digest: EventDigest) -> list[DecodedLog]:
+        """The ErrorDeclared logs that name ``erroneous_digest``, in chain order."""
+        raw = as_bytes32(erroneous_digest, "erroneous_digest")
+        return self._logs([self._topic0("ErrorDeclared"), None, "0x" + raw.hex()])
+
+    def anchored_digests(self, digests: Sequence[EventDigest]) -> set[bytes]:
+        """Which of ``digests`` are anchored on chain, in one ``eth_getLogs``."""
+        if not digests:
+            return set()
+        topic0s = [self._topic0(name) for name in ANCHORING_EVENTS]
+        wanted = ["0x" + as_bytes32(d, "digests").hex() for d in digests]
+        return {bytes(log.args["eventHash"]) for log in self._logs([topic0s, wanted])}
+
     def transformations(self) -> list[DecodedLog]:
         """Every BatchTransformed log, in chain order: the lineage graph."""
         return self._logs([self._topic0("BatchTransformed")])

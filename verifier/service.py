@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from backend.actors.models import Actor
+from backend.epcis_api.store import declaration_digest
 from backend.traceability import lineage
 from backend.traceability.epcis_events import trade_item
 from backend.traceability.models import Batch, EpcisEvent, Product, RetailUnit
-from contracts.types import BatchId, BatchStatus, EventDigest
+from contracts.types import BatchId, BatchStatus, EventDigest, EventRecord, Role
 from epcis import gs1
 from epcis.errors import InvalidInput
 from epcis.event_hash import event_hash_id
@@ -57,6 +58,14 @@ class StepView:
     extensions: dict[str, Any] = field(default_factory=dict)
 
 
+# The role an event's kind needs on chain; other kinds need the actor's own role.
+_EXPECTED_ROLE = {
+    "harvest": "COOPERATIVE",
+    "transformation": "PROCESSOR",
+    "certificate": "LAB",
+    "export": "CUSTOMS",
+}
+
 # Why a verdict is what it is, most serious first; a buyer's page words each differently.
 CAUSES = ("counterfeit", "tampered", "recalled", "pending", "verified")
 _CAUSE_OF_CHECK = {
@@ -69,6 +78,8 @@ _CAUSE_OF_CHECK = {
     "event-batch": "tampered",
     "event-actor": "tampered",
     "event-on-chain": "tampered",
+    "event-role": "tampered",
+    "error-declaration": "tampered",
     "batch-recall": "recalled",
     "event-pending": "pending",
 }
@@ -175,15 +186,59 @@ def _check_event(
         checks.append(
             Check("event-actor", False, f"{label}: anchored by {record.actor}, not {actor.address}")
         )
+    role = _EXPECTED_ROLE.get(event.kind, actor.role)
+    with runtime.chain.lock:
+        had_role = role in Role.__members__ and runtime.ledger.role_at(
+            record.actor, Role[role], record.block_number
+        )
+    if not had_role:
+        checks.append(
+            Check(
+                "event-role",
+                False,
+                f"{label}: {record.actor} could not write as {role} at block {record.block_number}",
+            )
+        )
     if not checks:
         checks.append(
             Check(
                 "event-on-chain",
                 True,
-                f"{label}: hash recomputed and found in block {record.block_number}",
+                f"{label}: hash recomputed and found in block {record.block_number}, "
+                f"written by an active {role}",
             )
         )
+    declaration = document.get("errorDeclaration")
+    if isinstance(declaration, dict):
+        checks.append(_check_declaration(runtime, label, record, declaration))
     return checks, True
+
+
+def _check_declaration(
+    runtime: Runtime, label: str, record: EventRecord, declaration: dict[str, Any]
+) -> Check:
+    """An errorDeclaration counts only if the chain holds it, from the event's author or
+    an admin; a declaration added to a mirror row alone is tampering."""
+    expected = declaration_digest(bytes(record.event_digest), declaration)
+    with runtime.chain.lock:
+        for log in runtime.ledger.error_declarations(record.event_digest):
+            if bytes(log.args["eventHash"]) != expected:
+                continue
+            author = log.args["actor"]
+            if author.lower() == record.actor.lower() or runtime.ledger.role_at(
+                author, Role.ADMIN, log.block_number
+            ):
+                return Check(
+                    "event-declared-erroneous",
+                    True,
+                    f"{label}: declared erroneous by its author in block {log.block_number} "
+                    f"(reason {declaration.get('reason', 'unspecified')})",
+                )
+    return Check(
+        "error-declaration",
+        False,
+        f"{label}: carries an errorDeclaration that is not anchored on chain by its author",
+    )
 
 
 def _check_batches(runtime: Runtime, batches: list[Batch]) -> list[Check]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from backend.actors.models import Actor
 from backend.epcis_api.models import CaptureJob
 from backend.epcis_api.store import DuplicateEvent, InvalidEvent, _epc_index, store_event
-from backend.errors import Conflict
+from backend.errors import Conflict, Forbidden
 from backend.traceability.models import Batch, RetailUnit
 from backend.traceability.service import require_role
 from epcis.errors import InvalidInput
@@ -99,7 +99,7 @@ def capture_document(
             one_event.rollback()
             duplicates += 1
             continue
-        except (InvalidEvent, Conflict, InvalidInput) as exc:
+        except (InvalidEvent, Conflict, InvalidInput, Forbidden) as exc:
             one_event.rollback()
             errors.append(
                 {

@@ -10,6 +10,7 @@ Invariants:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from backend.actors.models import Actor
 from backend.epcis_api.models import EventEpc
-from backend.errors import Conflict
+from backend.errors import Conflict, Forbidden
 from backend.outbox.models import OutboxItem
 from backend.traceability.models import EpcisEvent, EventBatch
 from epcis import cbv, gs1
@@ -103,6 +104,52 @@ def _vocabulary(kind: cbv.VocabularyType, value: object) -> str:
     return cbv.expand(kind, value) if isinstance(value, str) and value else ""
 
 
+def declaration_digest(erroneous: bytes, declaration: Mapping[str, Any]) -> bytes:
+    """The digest anchored for an errorDeclaration.
+
+    EPCIS declares an error by capturing the erroneous event again with an
+    ``errorDeclaration`` added; the Event Hash ID leaves that field out, so the copy hashes
+    to the original. What is anchored for the declaration itself is the SHA-256 of the
+    original's digest followed by the declaration as canonical JSON (sorted keys, no
+    spaces), which anyone holding both can recompute.
+    """
+    canonical = json.dumps(declaration, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(erroneous + canonical.encode()).digest()
+
+
+def _declare_error(
+    session: Session, actor: Actor, erroneous: EpcisEvent, declaration: Mapping[str, Any]
+) -> StoredEvent:
+    """Record an errorDeclaration on the stored event and queue its anchoring."""
+    if actor.id != erroneous.actor_id and actor.role != "ADMIN":
+        raise Forbidden(
+            f"only the actor that captured {erroneous.event_id}, or the operator, may "
+            "declare it erroneous"
+        )
+    document = json.loads(erroneous.document)
+    document["errorDeclaration"] = dict(declaration)
+    erroneous.document = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    erroneous.error_declared = True
+    digest = bytes.fromhex(erroneous.event_hash)
+    reason = str(declaration.get("reason", "incorrect_data")).rsplit("-", 1)[-1].rsplit("/", 1)[-1]
+    session.add(
+        OutboxItem(
+            event_pk=None,
+            call="declare_error",
+            args={
+                "erroneous_digest": "0x" + digest.hex(),
+                "event_digest": "0x" + declaration_digest(digest, declaration).hex(),
+                "reason": reason[:32],
+            },
+            sender_id=actor.id,
+        )
+    )
+    batch_ids = session.scalars(
+        select(EventBatch.batch_id).where(EventBatch.event_pk == erroneous.id)
+    ).all()
+    return StoredEvent(record=erroneous, batch_ids=list(batch_ids))
+
+
 def store_event(
     session: Session,
     actor: Actor,
@@ -124,11 +171,12 @@ def store_event(
         raise InvalidEvent(problems)
     digest = event_digest(event)
     hash_id = hash_id_from_digest(digest)
-    existing = session.scalar(
-        select(EpcisEvent.event_id).where(EpcisEvent.event_hash == digest.hex())
-    )
+    existing = session.scalar(select(EpcisEvent).where(EpcisEvent.event_hash == digest.hex()))
     if existing is not None:
-        raise DuplicateEvent(existing)
+        declaration = event.get("errorDeclaration")
+        if isinstance(declaration, Mapping) and not existing.error_declared:
+            return _declare_error(session, actor, existing, declaration)
+        raise DuplicateEvent(existing.event_id)
     event_id = str(event.get("eventID") or hash_id)
     if session.scalar(select(EpcisEvent.id).where(EpcisEvent.event_id == event_id)) is not None:
         raise Conflict("eventID", f"{event_id} is already the eventID of another event")

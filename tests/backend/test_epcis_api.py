@@ -300,6 +300,84 @@ def test_captured_events_are_anchored_on_chain(api: ApiStory, runtime: Runtime) 
         assert record.actor == api.client.get("/actors").json()[4]["address"]
 
 
+def _arrival_of_unit_0001() -> dict[str, Any]:
+    unit = f"https://id.gs1.org/01/{data.RETAIL_PACK}/21/{data.SERIALS[0]}"
+    return {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "bizStep": "arriving",
+        "disposition": "in_transit",
+        "epcList": [unit],
+        "eventTime": "2026-10-21T15:00:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "readPoint": {"id": f"https://id.gs1.org/414/{data.BORDER_GATE_GLN}"},
+    }
+
+
+def test_error_declaration_is_anchored_and_honoured(api: ApiStory, runtime: Runtime) -> None:
+    story = load_story(runtime)
+    drain(runtime)
+    exporter = {"Authorization": f"Bearer {_exporter_key(runtime)}"}
+    arrival = _arrival_of_unit_0001()
+    assert api.client.post("/epcis/events", json=arrival, headers=exporter).json()["success"]
+    drain(runtime)
+    declared = {
+        **arrival,
+        "errorDeclaration": {
+            "declarationTime": "2026-10-22T09:00:00.000+08:00",
+            "reason": "incorrect_data",
+        },
+    }
+    job = api.client.post("/epcis/events", json=declared, headers=exporter).json()
+    assert (job["success"], job["capturedEvents"]) == (True, 1)
+    assert _stored(runtime) == 11  # recorded on the original row, never a second copy
+    drain(runtime)
+    verdict = verify_unit(runtime, story.unit_uri)
+    assert verdict.verdict == VERIFIED, verdict.reasons
+    assert [c.name for c in verdict.checks].count("event-declared-erroneous") == 1
+    assert len(_query(api, EXISTS_errorDeclaration="true")) == 1
+
+
+def test_error_declaration_forged_in_sql_fails(runtime: Runtime, api: ApiStory) -> None:
+    story = load_story(runtime)
+    drain(runtime)
+    with runtime.sessions() as session, session.begin():
+        harvest = session.scalars(select(EpcisEvent).where(EpcisEvent.kind == "harvest")).one()
+        document = json.loads(harvest.document)
+        document["errorDeclaration"] = {
+            "declarationTime": "2026-10-22T09:00:00.000+08:00",
+            "reason": "incorrect_data",
+        }
+        harvest.document = json.dumps(document)
+    verdict = verify_unit(runtime, story.unit_uri)
+    assert (verdict.verdict, verdict.cause) == (FAILED, "tampered")
+    assert any("errorDeclaration that is not anchored" in r for r in verdict.reasons)
+
+
+def test_error_declaration_by_another_actor_is_refused(api: ApiStory, runtime: Runtime) -> None:
+    load_story(runtime)
+    drain(runtime)
+    arrival = _arrival_of_unit_0001()
+    exporter = {"Authorization": f"Bearer {_exporter_key(runtime)}"}
+    assert api.client.post("/epcis/events", json=arrival, headers=exporter).json()["success"]
+    declared = {**arrival, "errorDeclaration": {"declarationTime": "2026-10-22T09:00:00Z"}}
+    job = api.client.post("/epcis/events", json=declared, headers=api.as_actor("lab")).json()
+    assert job["success"] is False
+    assert "may declare it erroneous" in job["errors"][0]["problems"][0]
+
+
+def _exporter_key(runtime: Runtime) -> str:
+    """Give the story's exporter a known API key (the story keeps none)."""
+    key = "ocp_test_exporter_key"
+    with runtime.sessions() as session, session.begin():
+        exporter = session.scalars(
+            select(Actor).where(Actor.role == "EXPORTER").order_by(Actor.id)
+        ).first()
+        assert exporter is not None
+        exporter.api_key_hash = hash_api_key(key)
+    return key
+
+
 def test_captured_event_about_our_unit_joins_its_lineage(runtime: Runtime) -> None:
 
     story = load_story(runtime)
