@@ -9,12 +9,12 @@ BIN := $(VENV)/bin
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: run test test-postgres install lint typecheck pytest browser clean
+.PHONY: run test test-postgres install lint typecheck pytest pytest-postgres browser clean
 
 run: install
 	$(BIN)/ocoptrace run
 
-test: install browser lint typecheck pytest
+test: install browser lint typecheck pytest pytest-postgres
 
 install: $(STAMP_PY) $(STAMP_NODE)
 
@@ -43,14 +43,23 @@ typecheck: install
 	$(BIN)/mypy contracts epcis chain_sync backend qr verifier seeds
 
 # pytest exits 5 when it collected no test: that is a failure here, not green.
-pytest: install
-	$(BIN)/pytest -q -p no:cacheprovider; status=$$?; \
+PYTEST = $(BIN)/pytest -q -p no:cacheprovider
+NO_TESTS_IS_FAILURE = status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$status
 
-# The whole suite again, each test on a fresh PostgreSQL database built by the migrations
-# (needs PostgreSQL on 127.0.0.1:5432, user postgres, trust auth, database test).
+pytest: install
+	$(PYTEST); $(NO_TESTS_IS_FAILURE)
+
+# Every test that touches SQL again, each on a fresh PostgreSQL database built by the
+# migrations (PostgreSQL on 127.0.0.1:5432, user postgres, trust auth, database test).
+# tests/contracts and tests/epcis use no database, so they run once, above.
+pytest-postgres: install
+	OCOPTRACE_TEST_DATABASE=postgresql $(PYTEST) tests/backend tests/chain_sync \
+	  tests/seeds tests/verifier tests/qr tests/pages; $(NO_TESTS_IS_FAILURE)
+
+# The whole suite on PostgreSQL, database-free tests included.
 test-postgres: install
-	OCOPTRACE_TEST_DATABASE=postgresql $(BIN)/pytest -q -p no:cacheprovider
+	OCOPTRACE_TEST_DATABASE=postgresql $(PYTEST); $(NO_TESTS_IS_FAILURE)
 
 clean:
 	rm -rf $(VENV) node_modules build var .mypy_cache .ruff_cache

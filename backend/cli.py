@@ -21,6 +21,7 @@ import typer
 import uvicorn
 
 from backend.config import Settings, get_settings
+from backend.db import SchemaMismatch
 from contracts.errors import ChainError, ChainMismatch
 from epcis.cli import epcis_app, gs1_app
 from epcis.errors import OcoptraceError
@@ -98,7 +99,7 @@ def run(
         runtime = start_runtime(settings)
     except ChainMismatch as exc:
         runtime = _restart_on_fresh_dev_chain(settings, exc, start_runtime)
-    except ChainError as exc:
+    except (ChainError, SchemaMismatch) as exc:
         raise _fail(str(exc)) from exc
     try:
         if runtime.chain.node is not None:
