@@ -1,0 +1,186 @@
+"""Sync throughput: ``chain_sync`` into SQLite and PostgreSQL against raw ``eth_getLogs``.
+
+Starts a Hardhat node, deploys ``OcopLedger``, onboards a cooperative, and fills the chain
+with ``--events`` ``EventAnchored`` logs (``anchorEvents`` batches of ``--per-tx``
+digests, signed locally, sent in JSON-RPC batches). Then, on the same chain:
+
+- the limit: ``eth_getLogs`` over the whole range, chunked like the indexer (its default
+  first range of 2,000 blocks), each log decoded with ``Ledger.decode_log``;
+- ``chain_sync.indexer.sync_once`` from the deploy block into a fresh SQLite file (WAL)
+  and into a fresh PostgreSQL database, each built by the product's migrations
+  (``backend.db.upgrade_schema``) and bound to the deployment (a ``chain_deployment`` row).
+
+Prints one JSON object: events, events/s of each, the ratios against the limit, goals,
+and how long the fill took. ``--profile`` writes cProfile's top functions of each sync to
+stderr.
+
+Run: ``.venv/bin/python -m bench.sync.run [--events 100000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import logging
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from eth_account import Account
+from sqlalchemy import create_engine, func, select, text
+
+from bench.sync.chainfill import anchor_many, onboard
+from chain_sync.indexer import DEFAULT_CHUNK_BLOCKS, sync_once
+from chain_sync.models import ChainAnchor, ChainDeployment, ChainLog
+from chain_sync.rpc import ChainReader
+from contracts.chains import HardhatNode, fund
+from contracts.ledger import Deployment, Ledger, deploy_ledger
+from contracts.types import Role
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+GOALS = {"ratio": 0.5, "postgres_events_per_s": 5_000}
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _raw_limit(w3: Web3, ledger: Ledger, start: int, end: int) -> tuple[int, float]:
+    """(logs, seconds): eth_getLogs in indexer-sized ranges, every log decoded."""
+    reader = ChainReader(w3)
+    began = time.perf_counter()
+    count = 0
+    for low in range(start, end + 1, DEFAULT_CHUNK_BLOCKS):
+        high = min(end, low + DEFAULT_CHUNK_BLOCKS - 1)
+        for entry in reader.logs(ledger.address, low, high):
+            if ledger.decode_log(entry) is not None:
+                count += 1
+    return count, time.perf_counter() - began
+
+
+def _bound_database(url: str, deployment: Deployment) -> Any:
+    """A session factory on ``url``, migrated like the product does and bound to
+    ``deployment`` (the row ``backend.runtime.bind_ledger`` writes after deploying)."""
+    from backend.db import make_engine, make_session_factory, transaction, upgrade_schema
+
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    sessions = make_session_factory(engine)
+    with transaction(sessions) as session:
+        session.add(
+            ChainDeployment(
+                chain_id=deployment.chain_id,
+                genesis_hash=deployment.genesis_hash,
+                ledger_address=deployment.address,
+                deploy_block=deployment.deploy_block,
+                deploy_tx=deployment.deploy_tx,
+            )
+        )
+    return engine, sessions
+
+
+def _timed_sync(
+    url: str, w3: Web3, ledger: Ledger, deployment: Deployment, expected: int, profile: bool
+) -> float:
+    """Seconds ``sync_once`` takes to mirror the chain into the fresh database ``url``."""
+    engine, sessions = _bound_database(url, deployment)
+    try:
+        profiler = cProfile.Profile() if profile else None
+        began = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        result = sync_once(sessions, w3, ledger, deployment)
+        if profiler:
+            profiler.disable()
+        seconds = time.perf_counter() - began
+        with sessions() as session:
+            logs = session.scalar(select(func.count()).select_from(ChainLog))
+            anchors = session.scalar(select(func.count()).select_from(ChainAnchor))
+        if not (result.logs == logs == expected) or not anchors:
+            raise SystemExit(f"{url}: mirrored {result.logs} logs ({logs} rows), not {expected}")
+        if profiler:
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+            stats.print_stats(35)
+            out.write("\n--- by own time ---\n")
+            stats.sort_stats("tottime").print_stats(25)
+            print(f"=== profile: {engine.dialect.name} ===\n{out.getvalue()}", file=sys.stderr)
+        return seconds
+    finally:
+        engine.dispose()
+
+
+def measure(events: int, per_tx: int, profile: bool) -> dict[str, Any]:
+    logging.basicConfig(level=logging.WARNING)
+    with HardhatNode() as node, tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+        w3 = node.web3()
+        admin = Account.from_key(hashlib.sha256(b"bench-sync-admin").digest())
+        coop = Account.from_key(hashlib.sha256(b"bench-sync-coop").digest())
+        fund(w3, admin.address, 10**21)
+        deployment = deploy_ledger(w3, admin)
+        ledger = Ledger(w3, deployment.address, from_block=deployment.deploy_block)
+        onboard(w3, ledger, admin, coop.address, Role.COOPERATIVE)
+
+        began = time.perf_counter()
+        fill = anchor_many(w3, node.url, ledger, coop, events, per_tx=per_tx, label="bench")
+        fill_seconds = time.perf_counter() - began
+        head = w3.eth.block_number
+        expected, raw_seconds = _raw_limit(w3, ledger, deployment.deploy_block, head)
+
+        sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        sqlite_seconds = _timed_sync(sqlite_url, w3, ledger, deployment, expected, profile)
+
+        name = f"ocoptrace_bench_{uuid.uuid4().hex[:12]}"
+        admin_engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin_engine.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            pg_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            pg_seconds = _timed_sync(pg_url, w3, ledger, deployment, expected, profile)
+        finally:
+            with admin_engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin_engine.dispose()
+
+    raw = expected / raw_seconds
+    sqlite = expected / sqlite_seconds
+    postgres = expected / pg_seconds
+    return {
+        "events": expected,
+        "blocks": head - deployment.deploy_block + 1,
+        "fill_transactions": fill.transactions,
+        "raw_getlogs_decode_events_per_s": round(raw),
+        "sqlite_events_per_s": round(sqlite),
+        "postgres_events_per_s": round(postgres),
+        "ratio_sqlite": round(sqlite / raw, 3),
+        "ratio_postgres": round(postgres / raw, 3),
+        "goals": GOALS,
+        "goals_met": {
+            "ratio_sqlite": sqlite / raw >= GOALS["ratio"],
+            "ratio_postgres": postgres / raw >= GOALS["ratio"],
+            "postgres_events_per_s": postgres >= GOALS["postgres_events_per_s"],
+        },
+        "fill_seconds": round(fill_seconds, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000, help="ledger events to mirror")
+    parser.add_argument("--per-tx", type=int, default=1_000, help="digests per anchorEvents")
+    parser.add_argument("--profile", action="store_true", help="cProfile each sync (stderr)")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.events, args.per_tx, args.profile), indent=2))
+
+
+if __name__ == "__main__":
+    main()
