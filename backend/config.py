@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     chain: Literal["memory", "hardhat", "rpc"] = "hardhat"
     rpc_url: str = Field(default="", validation_alias=AliasChoices("RPC_URL", "OCOPTRACE_RPC_URL"))
     hardhat_port: int = 0
+    # A ledger deployed elsewhere (its deployment manifest): an empty database binds to it
+    # instead of deploying a new one — how a mirror or verifier node joins a network.
+    deployment: Path | None = None
     # Blocks a log must be buried under before the mirror calls it confirmed.
     confirmations: int = 0
     # Deepest reorg the mirror follows; a deeper one stops the sync (Besu QBFT: final at once).

@@ -84,10 +84,30 @@ def describe_mismatch(stored: ChainDeployment, w3: Web3) -> str | None:
     return None
 
 
+def _binding(deployment: Deployment) -> ChainDeployment:
+    return ChainDeployment(
+        chain_id=deployment.chain_id,
+        genesis_hash=deployment.genesis_hash,
+        ledger_address=deployment.address,
+        deploy_block=deployment.deploy_block,
+        deploy_tx=deployment.deploy_tx,
+    )
+
+
 def bind_ledger(
-    sessions: sessionmaker[Session], chain: Chain, vault: KeyVault, admin_api_key: str
+    sessions: sessionmaker[Session],
+    chain: Chain,
+    vault: KeyVault,
+    admin_api_key: str,
+    existing: Deployment | None = None,
 ) -> tuple[Ledger, Deployment]:
-    """The ledger this database mirrors; deploys one when the database has none yet."""
+    """The ledger this database mirrors.
+
+    A database bound before keeps its ledger (and refuses another chain). An unbound one
+    binds to ``existing`` — a ledger someone else deployed, e.g. the province's on the
+    consortium network, for a mirror or verifier node — after checking that the chain
+    really holds it; with no ``existing`` it deploys a new ledger with the operator's key.
+    """
     with transaction(sessions) as session:
         stored = session.scalar(select(ChainDeployment))
         if stored is not None:
@@ -106,7 +126,17 @@ def bind_ledger(
                 deploy_tx=stored.deploy_tx,
                 artifact_sha256="",
             )
-            return Ledger(chain.w3, stored.ledger_address), deployment
+            return Ledger(
+                chain.w3, stored.ledger_address, from_block=stored.deploy_block
+            ), deployment
+        if existing is not None:
+            with chain.lock:
+                existing.check(chain.w3)
+            session.add(_binding(existing))
+            log.info(
+                "bound to the OcopLedger at %s on chain %s", existing.address, existing.chain_id
+            )
+            return Ledger.from_deployment(chain.w3, existing, check=False), existing
         admin = actors.operator(session) or actors.create_operator(
             session, vault, admin_api_key, OPERATOR_GLN
         )
@@ -115,17 +145,9 @@ def bind_ledger(
             if chain.is_dev:
                 fund(chain.w3, deployer.address, DEV_ACCOUNT_FUNDS_WEI)
             deployment = deploy_ledger(chain.w3, deployer)
-        session.add(
-            ChainDeployment(
-                chain_id=deployment.chain_id,
-                genesis_hash=deployment.genesis_hash,
-                ledger_address=deployment.address,
-                deploy_block=deployment.deploy_block,
-                deploy_tx=deployment.deploy_tx,
-            )
-        )
+        session.add(_binding(deployment))
         log.info("deployed OcopLedger at %s on chain %s", deployment.address, deployment.chain_id)
-        return Ledger(chain.w3, deployment.address), deployment
+        return Ledger.from_deployment(chain.w3, deployment, check=False), deployment
 
 
 @dataclass
@@ -152,7 +174,8 @@ def start_runtime(settings: Settings, chain: Chain | None = None) -> Runtime:
     vault = KeyVault(settings.key_encryption_key)
     chain = chain or open_chain(settings)
     try:
-        ledger, deployment = bind_ledger(sessions, chain, vault, settings.admin_api_key)
+        existing = Deployment.load(settings.deployment) if settings.deployment else None
+        ledger, deployment = bind_ledger(sessions, chain, vault, settings.admin_api_key, existing)
     except Exception:
         chain.close()
         engine.dispose()
