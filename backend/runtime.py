@@ -17,8 +17,9 @@ from sqlalchemy import select
 from backend.actors import service as actors
 from backend.db import make_engine, make_session_factory, transaction, upgrade_schema
 from backend.security import KeyVault
+from chain_sync.indexer import chain_identity_problem
 from chain_sync.models import ChainDeployment
-from contracts.chains import HardhatNode, fund, genesis_hash, memory_chain, rpc_chain
+from contracts.chains import HardhatNode, fund, memory_chain, rpc_chain
 from contracts.errors import ChainMismatch
 from contracts.ledger import Deployment, Ledger, deploy_ledger
 
@@ -71,17 +72,15 @@ def open_chain(settings: Settings) -> Chain:
     return Chain("hardhat", node.web3(), node)
 
 
-def describe_mismatch(stored: ChainDeployment, w3: Web3) -> str | None:
-    """Why this chain is not the one ``stored`` describes, or None when it is."""
-    chain_id = w3.eth.chain_id
-    if chain_id != stored.chain_id:
-        return f"chain id is {chain_id}, the database mirrors chain id {stored.chain_id}"
-    current = genesis_hash(w3)
-    if current != stored.genesis_hash:
-        return f"genesis block is {current}, the database mirrors genesis {stored.genesis_hash}"
-    if not w3.eth.get_code(w3.to_checksum_address(stored.ledger_address)):
-        return f"no contract code at the ledger address {stored.ledger_address}"
-    return None
+def _deployment_of(stored: ChainDeployment) -> Deployment:
+    return Deployment(
+        chain_id=stored.chain_id,
+        genesis_hash=stored.genesis_hash,
+        address=stored.ledger_address,
+        deploy_block=stored.deploy_block,
+        deploy_tx=stored.deploy_tx,
+        artifact_sha256="",
+    )
 
 
 def _binding(deployment: Deployment) -> ChainDeployment:
@@ -111,21 +110,14 @@ def bind_ledger(
     with transaction(sessions) as session:
         stored = session.scalar(select(ChainDeployment))
         if stored is not None:
-            problem = describe_mismatch(stored, chain.w3)
+            deployment = _deployment_of(stored)
+            problem = chain_identity_problem(chain.w3, deployment)
             if problem:
                 raise ChainMismatch(
                     f"this database was built from another chain: {problem}. The chain was "
                     "reset or RPC_URL points elsewhere. Rebuild the database with "
                     "`ocoptrace sync reset`, or point DATABASE_URL at the database of this chain."
                 )
-            deployment = Deployment(
-                chain_id=stored.chain_id,
-                genesis_hash=stored.genesis_hash,
-                address=stored.ledger_address,
-                deploy_block=stored.deploy_block,
-                deploy_tx=stored.deploy_tx,
-                artifact_sha256="",
-            )
             return Ledger(
                 chain.w3, stored.ledger_address, from_block=stored.deploy_block
             ), deployment

@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from epcis import cbv
+from epcis import cbv, gs1
 from epcis.errors import InvalidGS1Key, InvalidInput, UnknownJsonLdContext
 from epcis.gs1 import (
     CANONICAL_DL_BASE,
@@ -194,27 +194,6 @@ class JsonLdContext:
 
 # -------------------------------------------------------------------------- normalisers
 
-_GS1_EPC_SCHEMES: Final = frozenset(
-    [
-        "sgtin",
-        "sscc",
-        "sgln",
-        "grai",
-        "giai",
-        "gsrn",
-        "gsrnp",
-        "gdti",
-        "cpi",
-        "sgcn",
-        "ginc",
-        "gsin",
-        "itip",
-        "upui",
-        "pgln",
-        "lgtin",
-    ]
-)
-
 
 def _identifier(value: str, ctx: JsonLdContext) -> str:
     """An identifier (``@id`` typed value): EPC URN / DL -> canonical DL, CURIEs expanded."""
@@ -224,7 +203,7 @@ def _identifier(value: str, ctx: JsonLdContext) -> str:
             elements = epc_urn_to_element_strings(value)
         except InvalidGS1Key:
             scheme = value.split(":", 4)[3] if value.count(":") >= 4 else ""
-            if scheme in _GS1_EPC_SCHEMES:
+            if scheme in gs1.EPC_ID_SCHEMES or scheme == "lgtin":
                 raise
             return value  # a non-GS1 EPC scheme (gid, usdod, adi, bic, ...): no DL form
         return CANONICAL_DL_BASE + "".join(f"/{ai}/{dl_encode(v)}" for ai, v in elements)

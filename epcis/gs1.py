@@ -29,6 +29,27 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 CANONICAL_DL_BASE: Final = "https://id.gs1.org"
+#: EPC schemes (TDS 2.x) that carry a GS1 key: instance identifiers ``urn:epc:id:<scheme>``.
+#: LGTIN is their class-level companion (``urn:epc:class:lgtin``).
+EPC_ID_SCHEMES: Final = frozenset(
+    [
+        "sgtin",
+        "sscc",
+        "sgln",
+        "grai",
+        "giai",
+        "gsrn",
+        "gsrnp",
+        "gdti",
+        "cpi",
+        "sgcn",
+        "ginc",
+        "gsin",
+        "itip",
+        "upui",
+        "pgln",
+    ]
+)
 
 # --------------------------------------------------------------------------- check digits
 

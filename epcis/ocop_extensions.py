@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast, get_args
 
 from epcis.errors import InvalidInput
+from epcis.event_hash import EPCIS_CONTEXT_URL
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 OCOP_NAMESPACE: Final = "https://ns.ocoptrace.org/epcis/"
 OCOP_PREFIX: Final = "ocop"
 OCOP_CONTEXT_URL: Final = "https://ns.ocoptrace.org/epcis/context.jsonld"
-EPCIS_CONTEXT_URL: Final = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 XSD: Final = "http://www.w3.org/2001/XMLSchema#"
 #: The committed copy of our context, resolvable offline through ``contexts/index.json``.
 CONTEXT_FILE: Final = Path(__file__).with_name("contexts") / "ocoptrace-context.jsonld"

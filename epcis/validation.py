@@ -42,7 +42,7 @@ from urllib.parse import unquote, urlsplit
 from jsonschema import Draft7Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
 
-from epcis import cbv
+from epcis import cbv, gs1
 from epcis.errors import InvalidGS1Key, InvalidInput
 from epcis.event_hash import EPCIS_CONTEXT_URL, JsonLdContext
 from epcis.gs1 import (
@@ -538,25 +538,6 @@ def _alternative_problems(
 
 # -------------------------------------------------------------------- GS1 identifiers
 
-_GS1_EPC_ID_SCHEMES: Final = frozenset(
-    [
-        "sgtin",
-        "sscc",
-        "sgln",
-        "grai",
-        "giai",
-        "gsrn",
-        "gsrnp",
-        "gdti",
-        "cpi",
-        "sgcn",
-        "ginc",
-        "gsin",
-        "itip",
-        "upui",
-        "pgln",
-    ]
-)
 #: EPC schemes of TDS 2.x that are not GS1 keys (no check digit to verify here).
 _OTHER_EPC_ID_SCHEMES: Final = frozenset(["gid", "usdod", "adi", "bic", "imovn"])
 _INSTANCE_QUALIFIERS: Final = frozenset(["21", "235"])
@@ -596,7 +577,7 @@ def instance_identifier_rule(value: str) -> str | None:
             return "must be a pure-identity EPC URI (urn:epc:id:...) or a GS1 Digital Link"
         if scheme[3] in _OTHER_EPC_ID_SCHEMES:
             return None
-        if scheme[3] not in _GS1_EPC_ID_SCHEMES:
+        if scheme[3] not in gs1.EPC_ID_SCHEMES:
             return f"EPC scheme {scheme[3]!r} is not defined by the GS1 Tag Data Standard"
         return _epc_rule(value)
     if value.startswith(("http://", "https://")):

@@ -19,7 +19,8 @@ from backend.epcis_api.query import EVENT_TYPES, QueryParameterError, build_quer
 from backend.traceability.models import EpcisEvent
 from epcis import cbv
 from epcis.errors import InvalidInput
-from epcis.ocop_extensions import EPCIS_CONTEXT_URL, OCOP_NAMESPACE
+from epcis.event_hash import EPCIS_CONTEXT_URL
+from epcis.ocop_extensions import OCOP_NAMESPACE
 
 EPCIS_HEADERS = {
     "GS1-EPCIS-Version": "2.0.0",
