@@ -49,6 +49,10 @@ def is_range_error(exc: BaseException) -> bool:
     return any(marker in message for marker in _RANGE_ERROR_MARKERS)
 
 
+ZERO_HASH = "0x" + "00" * 32
+"""The parent hash of a block whose parent the node does not know (``hardhat_mine``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BlockRef:
     """A block's identity: what the mirror needs to detect a reorg."""
@@ -97,7 +101,32 @@ class ChainReader:
 
     def blocks(self, numbers: Iterable[int]) -> dict[int, BlockRef | None]:
         """Headers of ``numbers`` (None for a block the chain does not have), in one
-        JSON-RPC batch on HTTP nodes."""
+        JSON-RPC batch on HTTP nodes.
+
+        A header whose parent hash is all zeros (Hardhat's ``hardhat_mine(n > 1)`` leaves
+        it unknown) gets the hash of block ``number - 1`` instead: read from the same
+        answer when asked for, else in one more batch. Such a link is by number, not by
+        hash; the sync's re-read of the range's last header and its cursor check still
+        see a chain that changed meanwhile."""
+        found = self._headers(numbers)
+        unknown = [
+            n
+            for n, ref in found.items()
+            if ref is not None and n > 0 and ref.parent_hash == ZERO_HASH
+        ]
+        if not unknown:
+            return found
+        parents = {n - 1 for n in unknown} - found.keys()
+        extra = self._headers(parents) if parents else {}
+        for n in unknown:
+            ref = found[n]
+            parent = found[n - 1] if n - 1 in found else extra.get(n - 1)
+            if ref is not None and parent is not None:
+                found[n] = BlockRef(ref.number, ref.hash, parent.hash)
+        return found
+
+    def _headers(self, numbers: Iterable[int]) -> dict[int, BlockRef | None]:
+        """The headers of ``numbers`` as the node gives them."""
         wanted = sorted(set(numbers))
         if not wanted:
             return {}

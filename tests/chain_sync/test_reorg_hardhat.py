@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from backend.app import create_app
 from backend.outbox.models import OutboxItem
+from backend.outbox.submitter import submit_pending
 from backend.runtime import Chain, Runtime, start_runtime
 from backend.traceability.models import EpcisEvent
 from backend.worker import drain, mirror
@@ -179,8 +180,6 @@ def test_follow_mode_keeps_up_with_new_blocks_and_stops_on_request(
         fresh = api.batch_ids["fresh"]
         api.post(f"/batches/{fresh}/steps", "cooperative", {"step": "washing"})
         with runtime.chain.lock:
-            from backend.outbox.submitter import submit_pending
-
             submit_pending(runtime)
         head = w3.eth.block_number
         for _ in range(200):
@@ -197,3 +196,62 @@ def test_follow_mode_keeps_up_with_new_blocks_and_stops_on_request(
     assert results
     assert results[0].logs >= 1
     assert logs_in_mirror(runtime) == _canonical_logs(runtime)
+
+
+def test_blocks_mined_by_hardhat_mine_sync_in_small_chunks(
+    api: ApiStory, hh_runtime: Runtime
+) -> None:
+    """``hardhat_mine(n > 1)`` leaves the parent hash of its blocks zero: the sync links
+    them to their parent by number instead of taking the chain for unstable."""
+    runtime = hh_runtime
+    w3 = runtime.chain.w3
+    fresh = api.batch_ids["fresh"]
+    begin = w3.eth.block_number
+    _rpc(runtime, "hardhat_mine", hex(10))
+    for step in ("storing", "inspecting"):
+        api.post(f"/batches/{fresh}/steps", "cooperative", {"step": step})
+        with runtime.chain.lock:
+            submit_pending(runtime)
+        _rpc(runtime, "hardhat_mine", hex(7))
+    zero = "0x" + "00" * 32
+    head = w3.eth.block_number
+    parents = ["0x" + bytes(w3.eth.get_block(n)["parentHash"]).hex() for n in range(begin, head)]
+    assert zero in parents
+    for chunk in (2, 3):
+        result = sync_once(
+            runtime.sessions, w3, runtime.ledger, runtime.deployment, chunk_blocks=chunk
+        )
+        assert result.to_block == head
+        assert logs_in_mirror(runtime) == _canonical_logs(runtime)
+        with runtime.sessions() as session:
+            checkpoint = session.scalars(select(SyncCheckpoint)).one()
+        assert (checkpoint.block_number, checkpoint.block_hash) == (
+            head,
+            "0x" + bytes(w3.eth.get_block(head)["hash"]).hex(),
+        )
+        _rpc(runtime, "hardhat_mine", hex(5))
+        head = w3.eth.block_number
+
+
+def test_reorg_over_blocks_mined_by_hardhat_mine_is_followed(
+    api: ApiStory, hh_runtime: Runtime
+) -> None:
+    runtime = hh_runtime
+    w3 = runtime.chain.w3
+    fresh = api.batch_ids["fresh"]
+    mirror(runtime)
+    snapshot = _rpc(runtime, "evm_snapshot")
+    _rpc(runtime, "hardhat_mine", hex(6))
+    api.post(f"/batches/{fresh}/steps", "cooperative", {"step": "storing"})
+    drain(runtime)
+    _rpc(runtime, "hardhat_mine", hex(6))
+    sync_once(runtime.sessions, w3, runtime.ledger, runtime.deployment, chunk_blocks=2)
+    assert logs_in_mirror(runtime) == _canonical_logs(runtime)
+    before = {tx for _, tx, _, _ in logs_in_mirror(runtime)}
+    assert _rpc(runtime, "evm_revert", snapshot) is True
+    _rpc(runtime, "evm_increaseTime", 3600)
+    _rpc(runtime, "hardhat_mine", hex(20))
+    result = sync_once(runtime.sessions, w3, runtime.ledger, runtime.deployment, chunk_blocks=2)
+    assert result.reorgs == 1
+    assert logs_in_mirror(runtime) == _canonical_logs(runtime)
+    assert {tx for _, tx, _, _ in logs_in_mirror(runtime)} < before
