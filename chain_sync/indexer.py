@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 from web3.exceptions import Web3Exception
 
@@ -55,7 +55,7 @@ from chain_sync.models import (
     ChainLog,
     SyncCheckpoint,
 )
-from chain_sync.projections import LogRow, Projector, dialect_insert, upsert
+from chain_sync.projections import LogRow, Projector, core_insert, dialect_insert, upsert
 from chain_sync.rpc import AdaptiveRange, Backoff, BlockRef, ChainReader, fetch_range
 from chain_sync.stats import SYNC_STATS, SyncStats
 from contracts.chains import genesis_hash
@@ -283,7 +283,10 @@ def _insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> lis
     if session.get_bind().dialect.name == "postgresql":
         _copy_logs(session, chain_id, new)
     else:
-        session.execute(insert(ChainLog), [row.as_chain_log(chain_id) for row in new])
+        # A Core executemany on the session's connection: no ORM bulk-insert machinery.
+        session.connection().execute(
+            core_insert(ChainLog), [row.as_chain_log(chain_id) for row in new]
+        )
     return new
 
 
