@@ -105,19 +105,26 @@ def test_export_clearance_by_exporter_is_403(api: ApiStory, runtime: Runtime) ->
     assert "this needs CUSTOMS" in answer["detail"]
 
 
-def test_transform_more_output_than_input_is_mass_balance_error(
-    api: ApiStory, runtime: Runtime
-) -> None:
+def _drying_at_the_processor(
+    api: ApiStory, runtime: Runtime, input_kg: str, output_kg: str
+) -> dict[str, Any]:
+    """A harvest handed to the processor, and a drying request over it."""
     fresh = api.harvest()
     processor = next(a.gln for a in data.ACTORS if a.key == "processor")
     api.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": processor})
     api.post(f"/batches/{fresh}/steps", "processor", {"step": "receiving"})
     drain(runtime)
-    body = {
+    return {
         "processStep": "drying",
-        "inputs": [{"batchId": fresh, "quantityKg": "500"}],
-        "outputs": [{"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT, "quantityKg": "500.001"}],
+        "inputs": [{"batchId": fresh, "quantityKg": input_kg}],
+        "outputs": [{"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT, "quantityKg": output_kg}],
     }
+
+
+def test_transform_more_output_than_input_is_mass_balance_error(
+    api: ApiStory, runtime: Runtime
+) -> None:
+    body = _drying_at_the_processor(api, runtime, input_kg="500", output_kg="500.001")
     answer = _refused(api, runtime, "/transformations", "processor", body, 422)
     assert answer["field"] == "outputs"
     assert "mass balance" in answer["detail"]
@@ -126,16 +133,7 @@ def test_transform_more_output_than_input_is_mass_balance_error(
 def test_transform_more_input_than_remaining_names_the_input(
     api: ApiStory, runtime: Runtime
 ) -> None:
-    fresh = api.harvest()
-    processor = next(a.gln for a in data.ACTORS if a.key == "processor")
-    api.post(f"/batches/{fresh}/shipments", "cooperative", {"toGln": processor})
-    api.post(f"/batches/{fresh}/steps", "processor", {"step": "receiving"})
-    drain(runtime)
-    body = {
-        "processStep": "drying",
-        "inputs": [{"batchId": fresh, "quantityKg": "600"}],
-        "outputs": [{"gtin": data.DRIED_ROOTS, "lot": data.DRIED_LOT, "quantityKg": "100"}],
-    }
+    body = _drying_at_the_processor(api, runtime, input_kg="600", output_kg="100")
     answer = _refused(api, runtime, "/transformations", "processor", body, 422)
     assert answer["field"] == "inputs.0.quantityKg"
 
