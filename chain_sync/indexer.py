@@ -30,11 +30,13 @@ Invariants:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import logging
+import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -605,41 +607,55 @@ def _sync(
     first = cursor.number + 1
     total = reorgs = unstable = 0
     check_cursor = bool(cursor.hash)
-    while stop is None or not stop.is_set():
-        with sessions() as session:
-            cursor = read_cursor(session, deployment)
-        if check_cursor and cursor.hash:
-            here = reader.blocks([cursor.number])[cursor.number]
-            if here is None or here.hash != cursor.hash:
-                with transaction(sessions) as session:
-                    ancestor = _find_ancestor(session, reader, deployment, cursor, finality)
-                    revert_to(session, deployment, ancestor)
-                stats.record_reorg()
-                reorgs += 1
+    # The RPC calls of the chunks ahead run in the prefetch thread while this one writes;
+    # this thread calls the node only while no prefetch runs.
+    prefetch: _Prefetch | None = None
+    try:
+        while stop is None or not stop.is_set():
+            with sessions() as session:
+                cursor = read_cursor(session, deployment)
+            if check_cursor and cursor.hash:
+                here = reader.blocks([cursor.number])[cursor.number]
+                if here is None or here.hash != cursor.hash:
+                    with transaction(sessions) as session:
+                        ancestor = _find_ancestor(session, reader, deployment, cursor, finality)
+                        revert_to(session, deployment, ancestor)
+                    stats.record_reorg()
+                    reorgs += 1
+                    continue
+            check_cursor = False
+            start = cursor.number + 1
+            if start > head:
+                if confirm_through > cursor.confirmed_block and cursor.hash:
+                    with transaction(sessions) as session:
+                        if _lock_cursor(session, deployment) == cursor:
+                            finalize(session, deployment, confirm_through, prune_below=prune_below)
+                break
+            if prefetch is None:
+                prefetch = _Prefetch(reader, ledger, start, head, ranges, prune_below)
+            try:
+                chunk = prefetch.next()
+                if chunk is None or chunk.start != start:
+                    raise _CursorMoved  # the cursor moved under the prefetch: start again
+                written = _commit_chunk(
+                    sessions, deployment, cursor, chunk, stats,
+                    confirm_through=confirm_through, prune_below=prune_below,
+                )  # fmt: skip
+            except (_CursorMoved, _ChainUnstable) as exc:
+                prefetch.close()  # what it read ahead may be of another branch
+                prefetch = None
+                unstable += 1
+                if unstable > _UNSTABLE_RETRIES:
+                    raise ChainError(
+                        f"the chain or the mirror kept changing during the sync "
+                        f"({type(exc).__name__} {unstable} times); try again"
+                    ) from None
+                check_cursor = True
                 continue
-        check_cursor = False
-        start = cursor.number + 1
-        if start > head:
-            if confirm_through > cursor.confirmed_block and cursor.hash:
-                with transaction(sessions) as session:
-                    if _lock_cursor(session, deployment) == cursor:
-                        finalize(session, deployment, confirm_through, prune_below=prune_below)
-            break
-        try:
-            written = _step(
-                sessions, reader, ledger, deployment, cursor, head, ranges, stats,
-                confirm_through=confirm_through, prune_below=prune_below,
-            )  # fmt: skip
-        except (_CursorMoved, _ChainUnstable) as exc:
-            unstable += 1
-            if unstable > _UNSTABLE_RETRIES:
-                raise ChainError(
-                    f"the chain or the mirror kept changing during the sync "
-                    f"({type(exc).__name__} {unstable} times); try again"
-                ) from None
-            check_cursor = True
-            continue
-        total += written
+            total += written
+    finally:
+        if prefetch is not None:
+            prefetch.close()
     if total or reorgs:
         log.info(
             "mirrored %d ledger logs from blocks %d..%d (%d reorgs)", total, first, head, reorgs
@@ -647,44 +663,165 @@ def _sync(
     return SyncResult(first, head, total, reorgs)
 
 
-def _step(
-    sessions: sessionmaker[Session],
+@dataclass(frozen=True)
+class _Chunk:
+    """Blocks ``start..end`` read from the node: every ledger log in them, decoded, and
+    the headers of ``start``, ``end`` and the unfinalized window's blocks among them."""
+
+    start: int
+    end: int
+    headers: Mapping[int, BlockRef | None]
+    logs: list[DecodedLog]
+
+
+_MAX_CHUNK_LOGS = 5_000
+"""Logs per SQL transaction, about: a range's logs are split at block boundaries (a block
+with more stays whole) so that writing one part overlaps reading the next."""
+_PREFETCH_CHUNKS = 2
+
+
+def _block_number(entry: Mapping[str, Any]) -> int:
+    number = entry["blockNumber"]
+    return int(number, 16) if isinstance(number, str) else int(number)
+
+
+def _split_points(raw: Sequence[Mapping[str, Any]], start: int, end: int) -> list[int]:
+    """The last block of each part of ``start..end`` holding about ``_MAX_CHUNK_LOGS``
+    logs of ``raw`` (whole blocks; the last part ends at ``end``)."""
+    per_block: dict[int, int] = {}
+    for entry in raw:
+        number = _block_number(entry)
+        per_block[number] = per_block.get(number, 0) + 1
+    points: list[int] = []
+    count = 0
+    for number in sorted(per_block):
+        if count and count + per_block[number] > _MAX_CHUNK_LOGS:
+            points.append(number - 1)
+            count = 0
+        count += per_block[number]
+    points.append(end)
+    return [point for point in points if start <= point]
+
+
+def fetch_chunks(
     reader: ChainReader,
     ledger: Ledger,
-    deployment: Deployment,
-    cursor: Cursor,
+    start: int,
     head: int,
     ranges: AdaptiveRange,
+    prune_below: int,
+) -> Iterator[_Chunk]:
+    """The next block range after ``start - 1`` (sized by ``ranges``), as ``_Chunk``s of
+    about ``_MAX_CHUNK_LOGS`` logs in chain order.
+
+    Headers first, logs second, the last header again: if the last block is unchanged
+    after the logs were read, so is every block below it (the hash chain), and the logs
+    belong to these headers. ``_ChainUnstable`` when it changed."""
+    end, raw = fetch_range(reader, ledger.address, start, head, ranges)
+    window_from = max(start, prune_below)
+    points = _split_points(raw, start, end)
+    wanted = {start, end, *range(window_from, end + 1)}
+    for point in points[:-1]:
+        wanted.update((point, point + 1))
+    headers = reader.blocks(wanted)
+    if end >= window_from:
+        again = reader.blocks([end])[end]
+        if again is None or again != headers[end]:
+            raise _ChainUnstable
+    parts: dict[int, list[Mapping[str, Any]]] = {point: [] for point in points}
+    for entry in raw:
+        number = _block_number(entry)
+        parts[points[bisect.bisect_left(points, number)]].append(entry)
+    low = start
+    for point in points:
+        yield _Chunk(
+            start=low,
+            end=point,
+            headers={n: ref for n, ref in headers.items() if low <= n <= point},
+            logs=decode_logs(ledger, parts[point]),
+        )
+        low = point + 1
+
+
+class _Prefetch:
+    """A thread reading chunks from ``start`` to ``head`` ahead of the writer, at most
+    ``_PREFETCH_CHUNKS`` ahead; the only user of ``reader`` (and ``ranges``) until
+    ``close``. Its error is raised by ``next``."""
+
+    def __init__(
+        self,
+        reader: ChainReader,
+        ledger: Ledger,
+        start: int,
+        head: int,
+        ranges: AdaptiveRange,
+        prune_below: int,
+    ) -> None:
+        self._args = (reader, ledger, head, ranges, prune_below)
+        self._queue: queue.Queue[_Chunk | BaseException | None] = queue.Queue(_PREFETCH_CHUNKS)
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(start,), name="chain-sync-fetch", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, start: int) -> None:
+        reader, ledger, head, ranges, prune_below = self._args
+        try:
+            while start <= head and not self._cancel.is_set():
+                for chunk in fetch_chunks(reader, ledger, start, head, ranges, prune_below):
+                    if not self._put(chunk):
+                        return
+                    start = chunk.end + 1
+            self._put(None)
+        except BaseException as exc:  # handed to the writer thread, which raises it
+            self._put(exc)
+
+    def _put(self, item: _Chunk | BaseException | None) -> bool:
+        while not self._cancel.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def next(self) -> _Chunk | None:
+        """The next chunk; None once ``head`` is reached."""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        """Stop reading ahead; returns once the thread is done with the node."""
+        self._cancel.set()
+        self._thread.join()
+
+
+def _commit_chunk(
+    sessions: sessionmaker[Session],
+    deployment: Deployment,
+    cursor: Cursor,
+    chunk: _Chunk,
     stats: SyncStats,
     *,
     confirm_through: int,
     prune_below: int,
 ) -> int:
-    """Fetch, check and commit one block range after ``cursor``; the new logs' count."""
-    start = cursor.number + 1
-    window_from = max(start, prune_below)
-    # Headers first, logs second, the last header again: if the last block is unchanged
-    # after the logs were read, so is every block below it (the hash chain), and the logs
-    # belong to these headers.
-    end, raw = fetch_range(reader, ledger.address, start, head, ranges)
-    wanted = {start, end, *range(window_from, end + 1)}
-    headers = reader.blocks(wanted)
-    decoded = decode_logs(ledger, raw)
-    _check_consistent(cursor, start, end, headers, decoded)
-    if end >= window_from:
-        again = reader.blocks([end])[end]
-        if again is None or again != headers[end]:
-            raise _ChainUnstable
-    last = headers[end]
+    """Check ``chunk`` against the cursor and commit it in one transaction; the new logs'
+    count."""
+    _check_consistent(cursor, chunk.start, chunk.end, chunk.headers, chunk.logs)
+    last = chunk.headers[chunk.end]
     assert last is not None
-    window = [ref for number, ref in headers.items() if ref is not None and number >= window_from]
+    window = [ref for n, ref in chunk.headers.items() if ref is not None and n >= prune_below]
     with transaction(sessions) as session:
         written = commit_block(
-            session, deployment, last, decoded,
+            session, deployment, last, chunk.logs,
             expected=cursor, window=window,
             confirm_through=confirm_through, prune_below=prune_below,
         )  # fmt: skip
-    stats.record_chunk(written, end)
+    stats.record_chunk(written, chunk.end)
     return written
 
 

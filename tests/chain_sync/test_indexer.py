@@ -3,8 +3,11 @@ idempotent on restart, projections equal to the contract's state, confirmations,
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -14,6 +17,7 @@ from backend.outbox.models import OutboxItem
 from backend.runtime import Runtime, start_runtime
 from backend.traceability.models import EpcisEvent
 from backend.worker import drain
+from chain_sync import indexer
 from chain_sync.indexer import clear_mirror, fetch_logs, rebuild, sync_once
 from chain_sync.models import (
     PROJECTION_TABLES,
@@ -24,6 +28,7 @@ from chain_sync.models import (
     ChainLog,
     SyncCheckpoint,
 )
+from chain_sync.rpc import ChainReader
 from contracts.ledger import ANCHORING_EVENTS
 from contracts.types import ZERO_ADDRESS, BatchId, EventDigest, Role
 from seeds.story import load_story
@@ -205,3 +210,83 @@ def test_sync_with_confirmations_anchors_only_when_deep_enough(
         assert pending == 0
     finally:
         runtime.close()
+
+
+def _fetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "chain-sync-fetch"]
+
+
+def test_sync_writes_large_ranges_in_transactions_of_whole_blocks(
+    synced: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = mirror_rows(synced)
+    with synced.sessions() as session, session.begin():
+        clear_mirror(session)
+    monkeypatch.setattr(indexer, "_MAX_CHUNK_LOGS", 2)
+    commits: list[tuple[int, list[int]]] = []
+    original = indexer.commit_block
+
+    def spy(session: Any, deployment: Any, block: Any, logs: Any, **kwargs: Any) -> int:
+        commits.append((block.number, [entry.block_number for entry in logs]))
+        return original(session, deployment, block, logs, **kwargs)
+
+    monkeypatch.setattr(indexer, "commit_block", spy)
+    assert _sync(synced) == len(before["chain_logs"])
+    assert mirror_rows(synced) == before
+    assert len(commits) > 3
+    seen: set[int] = set()
+    for last, blocks in commits:
+        assert all(number <= last for number in blocks)
+        assert not seen & set(blocks)  # a block's logs are never split over transactions
+        seen |= set(blocks)
+        assert len(blocks) <= 2 or len(set(blocks)) == 1
+    assert not _fetch_threads()
+
+
+def test_sync_fetch_error_is_raised_with_the_mirror_at_a_chunk_boundary(
+    synced: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = mirror_rows(synced)
+    with synced.sessions() as session, session.begin():
+        clear_mirror(session)
+    calls = itertools.count()
+    original = ChainReader.logs
+
+    def flaky(self: ChainReader, address: str, start: int, end: int) -> Any:
+        if next(calls) == 2:
+            raise OSError("node unreachable")
+        return original(self, address, start, end)
+
+    monkeypatch.setattr(ChainReader, "logs", flaky)
+    with pytest.raises(OSError, match="unreachable"):
+        _sync(synced, chunk_blocks=3)
+    assert not _fetch_threads()
+    with synced.sessions() as session:
+        cursor = session.scalars(select(SyncCheckpoint)).one().block_number
+    stored = logs_in_mirror(synced)
+    assert stored == [row for row in _chain_logs(synced) if row in stored]
+    assert len(stored) == len([row for row in before["chain_logs"] if row[1] <= cursor])
+    _sync(synced, chunk_blocks=3)
+    assert mirror_rows(synced) == before
+
+
+def test_sync_stops_between_chunks_when_asked(
+    synced: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with synced.sessions() as session, session.begin():
+        clear_mirror(session)
+    stop = threading.Event()
+    original = indexer.commit_block
+
+    def stop_after(*args: Any, **kwargs: Any) -> int:
+        written = original(*args, **kwargs)
+        stop.set()
+        return written
+
+    monkeypatch.setattr(indexer, "commit_block", stop_after)
+    w3, ledger, deployment = synced.chain.w3, synced.ledger, synced.deployment
+    sync_once(synced.sessions, w3, ledger, deployment, chunk_blocks=3, stop=stop)
+    assert not _fetch_threads()
+    with synced.sessions() as session:
+        cursor = session.scalars(select(SyncCheckpoint)).one().block_number
+    assert cursor == deployment.deploy_block + 2
