@@ -57,7 +57,7 @@ from chain_sync.models import (
     ChainLog,
     SyncCheckpoint,
 )
-from chain_sync.projections import LogRow, Projector, core_insert, dialect_insert, upsert
+from chain_sync.projections import LogRow, Projector, dialect_insert, upsert
 from chain_sync.rpc import AdaptiveRange, Backoff, BlockRef, ChainReader, fetch_range
 from chain_sync.stats import SYNC_STATS, SyncStats
 from contracts.chains import genesis_hash
@@ -124,12 +124,22 @@ def fetch_logs(w3: Web3, ledger: Ledger, start: int, end: int) -> list[DecodedLo
     return decode_logs(ledger, ChainReader(w3).logs(ledger.address, start, end))
 
 
+_SAFE_INT = 2**53
+
+
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is bytes:
+        return "0x" + value.hex()
+    if kind is str or kind is bool:
+        return value
+    if kind is int:
+        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INT:
         return str(value)
     return value
 
@@ -285,10 +295,7 @@ def _insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> lis
     if session.get_bind().dialect.name == "postgresql":
         _copy_logs(session, chain_id, new)
     else:
-        # A Core executemany on the session's connection: no ORM bulk-insert machinery.
-        session.connection().execute(
-            core_insert(ChainLog), [row.as_chain_log(chain_id) for row in new]
-        )
+        _sqlite_insert_logs(session, chain_id, new)
     return new
 
 
@@ -304,6 +311,35 @@ _COPY_COLUMNS = (
     "event_hash",
     "confirmed",
 )
+
+
+def _sqlite_insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
+    """One DB-API ``executemany`` on the session's own connection (same transaction),
+    with the values already in SQLite's types: SQLAlchemy's per-row parameter
+    processing would cost more than the insert."""
+    connection: Any = session.connection().connection.dbapi_connection
+    marks = ", ".join("?" for _ in _COPY_COLUMNS)
+    columns = ", ".join(_COPY_COLUMNS)
+    statement = f"INSERT INTO {ChainLog.__tablename__} ({columns}) VALUES ({marks})"  # noqa: S608
+    dumps = json.dumps
+    connection.executemany(
+        statement,
+        [
+            (
+                chain_id,
+                row.block_number,
+                row.block_hash,
+                row.tx_hash,
+                row.tx_index,
+                row.log_index,
+                row.name,
+                dumps(row.args),
+                row.event_hash,
+                row.confirmed,
+            )
+            for row in rows
+        ],
+    )
 
 
 def _copy_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
