@@ -84,11 +84,16 @@ def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | s
     return sqlite.insert(model)
 
 
-def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, skip_known: bool = False
+) -> None:
     """Insert rows known to be new: ``COPY`` on PostgreSQL (same transaction), one
-    ``executemany`` on SQLite. Values must be plain (no JSON columns)."""
+    ``executemany`` on SQLite. Values must be plain (no JSON columns). ``skip_known``
+    (SQLite only): rows whose primary key is already stored are skipped, not an error."""
     if not rows:
         return
+    if skip_known and session.get_bind().dialect.name == "postgresql":
+        raise ValueError("skip_known is for SQLite; COPY cannot skip rows")
     columns = list(rows[0])
     connection: Any = session.connection().connection.dbapi_connection
     if session.get_bind().dialect.name != "postgresql":
@@ -96,6 +101,9 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
         # parameter processing would cost more than the insert.
         names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
         statement = f"INSERT INTO {model.__tablename__} ({names}) VALUES ({marks})"  # noqa: S608
+        if skip_known:
+            keys = ", ".join(c.name for c in model.__table__.columns if c.primary_key)
+            statement += f" ON CONFLICT ({keys}) DO NOTHING"
         connection.executemany(statement, [tuple(row[c] for c in columns) for row in rows])
         return
     statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
@@ -160,8 +168,12 @@ class Projector:
         )
         # Only logs new to chain_logs come here, so rows keyed by log are new; a digest
         # may have been anchored by an earlier chunk, whose (first) anchoring stays.
-        known = self._existing(ChainAnchor, "event_hash", list(chunk.anchors))
-        insert_rows(session, ChainAnchor, [a for d, a in chunk.anchors.items() if d not in known])
+        if session.get_bind().dialect.name == "postgresql":
+            known = self._existing(ChainAnchor, "event_hash", list(chunk.anchors))
+            anchors = [a for d, a in chunk.anchors.items() if d not in known]
+            insert_rows(session, ChainAnchor, anchors)
+        else:  # the key conflict skips them in the insert itself: no lookup first
+            insert_rows(session, ChainAnchor, list(chunk.anchors.values()), skip_known=True)
         insert_rows(session, ChainCustody, chunk.custody)
         insert_rows(session, ChainRecall, chunk.recalls)
         insert_rows(session, ChainMerkleRoot, chunk.roots)
