@@ -276,16 +276,20 @@ def _used(session: Session, column: Any) -> list[str]:
     return [value for value in session.scalars(select(column).distinct()).all() if value]
 
 
+def _vocabulary_in_use(
+    session: Session, kind: cbv.VocabularyType, standard: frozenset[str], column: Any
+) -> JSONResponse:
+    """A CBV vocabulary's standard short names, then every custom value in use here."""
+    custom = [v for v in _used(session, column) if cbv.shorten(kind, v) not in standard]
+    return _json(sorted(standard) + sorted(custom))
+
+
 @router.get("/bizSteps")
 def biz_steps(session: SessionDep) -> JSONResponse:
     """Business steps: the CBV 2.0 standard ones and every custom one in use here."""
-    standard = sorted(cbv.BIZ_STEPS)
-    custom = [
-        v
-        for v in _used(session, EpcisEvent.biz_step)
-        if cbv.shorten(cbv.VocabularyType.BIZ_STEP, v) not in cbv.BIZ_STEPS
-    ]
-    return _json(standard + sorted(custom))
+    return _vocabulary_in_use(
+        session, cbv.VocabularyType.BIZ_STEP, cbv.BIZ_STEPS, EpcisEvent.biz_step
+    )
 
 
 @router.get("/bizSteps/{biz_step:path}/events")
@@ -295,13 +299,10 @@ def events_of_biz_step(biz_step: str, request: Request, session: SessionDep) -> 
 
 @router.get("/dispositions")
 def dispositions(session: SessionDep) -> JSONResponse:
-    standard = sorted(cbv.DISPOSITIONS)
-    custom = [
-        v
-        for v in _used(session, EpcisEvent.disposition)
-        if cbv.shorten(cbv.VocabularyType.DISPOSITION, v) not in cbv.DISPOSITIONS
-    ]
-    return _json(standard + sorted(custom))
+    """Dispositions: the CBV 2.0 standard ones and every custom one in use here."""
+    return _vocabulary_in_use(
+        session, cbv.VocabularyType.DISPOSITION, cbv.DISPOSITIONS, EpcisEvent.disposition
+    )
 
 
 @router.get("/dispositions/{disposition:path}/events")

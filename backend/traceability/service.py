@@ -77,6 +77,22 @@ def get_product(session: Session, gtin: str, field: str = "gtin") -> Product:
     return product
 
 
+def _new_batch(
+    batch_id: str, gtin: str, lot: str, grams: int, actor: Actor, attributes: dict[str, Any]
+) -> Batch:
+    """A lot that ``actor`` creates, holds and originates, nothing of it used yet."""
+    return Batch(
+        batch_id=batch_id,
+        gtin=gtin,
+        lot=lot,
+        quantity_g=grams,
+        remaining_g=grams,
+        custodian_id=actor.id,
+        origin_id=actor.id,
+        attributes=attributes,
+    )
+
+
 def _require_custodian(batch: Batch, actor: Actor) -> None:
     if batch.custodian_id != actor.id:
         raise Forbidden(f"actor {actor.gln} is not the custodian of batch {batch.batch_id}")
@@ -122,18 +138,7 @@ def register_harvest(session: Session, actor: Actor, body: schemas.HarvestIn) ->
         "latitude": body.latitude,
         "longitude": body.longitude,
     }
-    session.add(
-        Batch(
-            batch_id=batch_id,
-            gtin=body.gtin,
-            lot=body.lot,
-            quantity_g=quantity,
-            remaining_g=quantity,
-            custodian_id=actor.id,
-            origin_id=actor.id,
-            attributes=attributes,
-        )
-    )
+    session.add(_new_batch(batch_id, body.gtin, body.lot, quantity, actor, attributes))
     session.flush()
     event = ev.harvest_event(
         ev.LotQuantity(body.gtin, body.lot, quantity),
@@ -258,18 +263,7 @@ def transform(session: Session, actor: Actor, body: schemas.TransformIn) -> Capt
             batch.status = "consumed"
     origin_attributes = _merged_origin(inputs)
     for batch_id, lot, quantity in outputs:
-        session.add(
-            Batch(
-                batch_id=batch_id,
-                gtin=lot.gtin,
-                lot=lot.lot,
-                quantity_g=quantity,
-                remaining_g=quantity,
-                custodian_id=actor.id,
-                origin_id=actor.id,
-                attributes=origin_attributes,
-            )
-        )
+        session.add(_new_batch(batch_id, lot.gtin, lot.lot, quantity, actor, origin_attributes))
     session.flush()
     unit_ids = [ev.trade_item(lot.gtin, serial) for _, lot, _ in outputs for serial in lot.serials]
     event = ev.transformation_event(
