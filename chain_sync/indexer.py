@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import logging
 import queue
 import threading
@@ -57,11 +56,12 @@ from chain_sync.models import (
     ChainLog,
     SyncCheckpoint,
 )
-from chain_sync.projections import LogRow, Projector, dialect_insert, upsert
+from chain_sync.projections import LogRow, Projector, dialect_insert, json_text, upsert
 from chain_sync.rpc import AdaptiveRange, Backoff, BlockRef, ChainReader, fetch_range
 from chain_sync.stats import SYNC_STATS, SyncStats
 from contracts.chains import genesis_hash
 from contracts.errors import ChainError
+from contracts.ledger import hex_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -124,39 +124,42 @@ def fetch_logs(w3: Web3, ledger: Ledger, start: int, end: int) -> list[DecodedLo
     return decode_logs(ledger, ChainReader(w3).logs(ledger.address, start, end))
 
 
-_SAFE_INT = 2**53
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
-def _jsonable(value: Any) -> Any:
-    kind = type(value)
-    if kind is bytes:
-        return "0x" + value.hex()
-    if kind is str or kind is bool:
-        return value
-    if kind is int:
-        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INT:
-        return str(value)
-    return value
+def log_rows(
+    ledger: Ledger, raw: Sequence[Mapping[str, Any]], *, confirm_through: int
+) -> list[LogRow]:
+    """The ledger's logs among ``raw`` (``eth_getLogs`` entries) as the mirror stores
+    them, in chain order; rows up to block ``confirm_through`` are confirmed.
 
-
-def log_row(entry: DecodedLog, *, confirmed: bool) -> LogRow:
-    digest = entry.args.get("eventHash")
-    return LogRow(
-        name=entry.name,
-        args={key: _jsonable(value) for key, value in entry.args.items()},
-        block_number=entry.block_number,
-        block_hash=entry.block_hash,
-        tx_hash=entry.tx_hash,
-        tx_index=entry.tx_index,
-        log_index=entry.log_index,
-        event_hash=bytes(digest).hex() if isinstance(digest, bytes | bytearray) else None,
-        confirmed=confirmed,
-    )
+    Decoded straight from the hex into the JSON form (``Ledger.log_json_args``) and
+    serialized once here, in the fetch thread, so the writer only writes."""
+    rows: list[LogRow] = []
+    for entry in raw:
+        decoded = ledger.log_json_args(entry)
+        if decoded is None:
+            continue
+        name, args = decoded
+        block_number = _int(entry["blockNumber"])
+        digest = args.get("eventHash")
+        rows.append(
+            LogRow(
+                name=name,
+                args=args,
+                args_json=json_text(args),
+                block_number=block_number,
+                block_hash=hex_text(entry["blockHash"]),
+                tx_hash=hex_text(entry["transactionHash"]),
+                tx_index=_int(entry["transactionIndex"]),
+                log_index=_int(entry["logIndex"]),
+                event_hash=digest[2:] if isinstance(digest, str) else None,
+                confirmed=block_number <= confirm_through,
+            )
+        )
+    rows.sort(key=lambda row: (row.block_number, row.tx_index, row.log_index))
+    return rows
 
 
 def chain_identity_problem(w3: Web3, deployment: Deployment) -> str | None:
@@ -229,7 +232,7 @@ def commit_block(
     session: Session,
     deployment: Deployment,
     block: BlockRef,
-    logs: Sequence[DecodedLog],
+    rows: Sequence[LogRow],
     *,
     expected: Cursor,
     window: Sequence[BlockRef] = (),
@@ -237,14 +240,14 @@ def commit_block(
     prune_below: int,
 ) -> int:
     """Commit every log of the blocks after the cursor up to ``block`` (the range's last
-    block), their projections, the hashes of the unfinalized ``window``, and move the
-    cursor to ``block``; then ``finalize``. Returns the number of new logs.
+    block; ``rows`` from ``log_rows`` with this ``confirm_through``), their projections,
+    the hashes of the unfinalized ``window``, and move the cursor to ``block``; then
+    ``finalize``. Returns the number of new logs.
 
     ``_CursorMoved`` if the cursor is no longer ``expected`` (another sync got there).
     """
     if _lock_cursor(session, deployment) != expected:
         raise _CursorMoved
-    rows = [log_row(entry, confirmed=entry.block_number <= confirm_through) for entry in logs]
     new_rows = _insert_logs(session, deployment.chain_id, rows)
     Projector(session, deployment.chain_id).apply(new_rows)
     blocks = {ref.number: ref for ref in window}
@@ -321,7 +324,6 @@ def _sqlite_insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow])
     marks = ", ".join("?" for _ in _COPY_COLUMNS)
     columns = ", ".join(_COPY_COLUMNS)
     statement = f"INSERT INTO {ChainLog.__tablename__} ({columns}) VALUES ({marks})"  # noqa: S608
-    dumps = json.dumps
     connection.executemany(
         statement,
         [
@@ -333,7 +335,7 @@ def _sqlite_insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow])
                 row.tx_index,
                 row.log_index,
                 row.name,
-                dumps(row.args),
+                row.args_json,
                 row.event_hash,
                 row.confirmed,
             )
@@ -358,7 +360,7 @@ def _copy_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
                     row.tx_index,
                     row.log_index,
                     row.name,
-                    json.dumps(row.args),
+                    row.args_json,
                     row.event_hash,
                     row.confirmed,
                 )
@@ -512,6 +514,7 @@ def replay_projections(session: Session, chain_id: int) -> None:
             LogRow(
                 name=stored.name,
                 args=stored.args,
+                args_json=json_text(stored.args),
                 block_number=stored.block_number,
                 block_hash=stored.block_hash,
                 tx_hash=stored.tx_hash,
@@ -668,7 +671,9 @@ def _sync(
                             finalize(session, deployment, confirm_through, prune_below=prune_below)
                 break
             if prefetch is None:
-                prefetch = _Prefetch(reader, ledger, start, head, ranges, prune_below)
+                prefetch = _Prefetch(
+                    reader, ledger, start, head, ranges, prune_below, confirm_through
+                )
             try:
                 chunk = prefetch.next()
                 if chunk is None or chunk.start != start:
@@ -701,13 +706,13 @@ def _sync(
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Blocks ``start..end`` read from the node: every ledger log in them, decoded, and
-    the headers of ``start``, ``end`` and the unfinalized window's blocks among them."""
+    """Blocks ``start..end`` read from the node: every ledger log in them as a mirror row,
+    and the headers of ``start``, ``end`` and the unfinalized window's blocks among them."""
 
     start: int
     end: int
     headers: Mapping[int, BlockRef | None]
-    logs: list[DecodedLog]
+    rows: list[LogRow]
 
 
 _MAX_CHUNK_LOGS = 5_000
@@ -746,6 +751,7 @@ def fetch_chunks(
     head: int,
     ranges: AdaptiveRange,
     prune_below: int,
+    confirm_through: int,
 ) -> Iterator[_Chunk]:
     """The next block range after ``start - 1`` (sized by ``ranges``), as ``_Chunk``s of
     about ``_MAX_CHUNK_LOGS`` logs in chain order.
@@ -774,7 +780,7 @@ def fetch_chunks(
             start=low,
             end=point,
             headers={n: ref for n, ref in headers.items() if low <= n <= point},
-            logs=decode_logs(ledger, parts[point]),
+            rows=log_rows(ledger, parts[point], confirm_through=confirm_through),
         )
         low = point + 1
 
@@ -792,8 +798,9 @@ class _Prefetch:
         head: int,
         ranges: AdaptiveRange,
         prune_below: int,
+        confirm_through: int,
     ) -> None:
-        self._args = (reader, ledger, head, ranges, prune_below)
+        self._args = (reader, ledger, head, ranges, prune_below, confirm_through)
         self._queue: queue.Queue[_Chunk | BaseException | None] = queue.Queue(_PREFETCH_CHUNKS)
         self._cancel = threading.Event()
         self._thread = threading.Thread(
@@ -802,10 +809,13 @@ class _Prefetch:
         self._thread.start()
 
     def _run(self, start: int) -> None:
-        reader, ledger, head, ranges, prune_below = self._args
+        reader, ledger, head, ranges, prune_below, confirm_through = self._args
         try:
             while start <= head and not self._cancel.is_set():
-                for chunk in fetch_chunks(reader, ledger, start, head, ranges, prune_below):
+                chunks = fetch_chunks(
+                    reader, ledger, start, head, ranges, prune_below, confirm_through
+                )
+                for chunk in chunks:
                     if not self._put(chunk):
                         return
                     start = chunk.end + 1
@@ -847,13 +857,13 @@ def _commit_chunk(
 ) -> int:
     """Check ``chunk`` against the cursor and commit it in one transaction; the new logs'
     count."""
-    _check_consistent(cursor, chunk.start, chunk.end, chunk.headers, chunk.logs)
+    _check_consistent(cursor, chunk.start, chunk.end, chunk.headers, chunk.rows)
     last = chunk.headers[chunk.end]
     assert last is not None
     window = [ref for n, ref in chunk.headers.items() if ref is not None and n >= prune_below]
     with transaction(sessions) as session:
         written = commit_block(
-            session, deployment, last, chunk.logs,
+            session, deployment, last, chunk.rows,
             expected=cursor, window=window,
             confirm_through=confirm_through, prune_below=prune_below,
         )  # fmt: skip
@@ -866,7 +876,7 @@ def _check_consistent(
     start: int,
     end: int,
     headers: Mapping[int, BlockRef | None],
-    decoded: Sequence[DecodedLog],
+    rows: Sequence[LogRow],
 ) -> None:
     """``_ChainUnstable`` unless the headers chain onto the cursor and each other and
     every log belongs to the header of its block."""
@@ -880,7 +890,7 @@ def _check_consistent(
         a, b = headers[lower], headers[upper]
         if upper == lower + 1 and a is not None and b is not None and b.parent_hash != a.hash:
             raise _ChainUnstable
-    for entry in decoded:
+    for entry in rows:
         ref = headers.get(entry.block_number)
         if ref is not None and ref.hash != entry.block_hash.lower():
             raise _ChainUnstable

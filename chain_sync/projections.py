@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 from sqlalchemy import String, any_, bindparam, select
@@ -53,6 +54,7 @@ class LogRow:
 
     name: str
     args: dict[str, Any]
+    args_json: str  # ``args`` serialized (``json_text``), as the row stores them
     block_number: int
     block_hash: str
     tx_hash: str
@@ -62,19 +64,11 @@ class LogRow:
     event_hash: str | None
     confirmed: bool
 
-    def as_chain_log(self, chain_id: int) -> dict[str, Any]:
-        return {
-            "chain_id": chain_id,
-            "block_number": self.block_number,
-            "block_hash": self.block_hash,
-            "tx_hash": self.tx_hash,
-            "tx_index": self.tx_index,
-            "log_index": self.log_index,
-            "name": self.name,
-            "args": self.args,
-            "event_hash": self.event_hash,
-            "confirmed": self.confirmed,
-        }
+
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON text (orjson: an order of magnitude faster than ``json``,
+    which mattered for 100,000s of rows)."""
+    return orjson.dumps(value).decode()
 
 
 def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:

@@ -9,9 +9,9 @@ the transaction signed locally and sent raw; a receipt with status 0 raises ``Ch
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_abi.abi import decode as abi_decode
@@ -95,7 +95,7 @@ def _abi_item(entry: Mapping[str, Any]) -> _AbiItem:
     )
 
 
-@lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=65_536)
 def _checksum(address: str) -> str:
     """``to_checksum_address``, cached: a chain has few accounts and the keccak behind
     the checksum was the largest cost of decoding logs."""
@@ -124,6 +124,96 @@ def _normalize(value: Any, abi_type: str, internal_type: str) -> Any:
     return value
 
 
+JSON_SAFE_INT = 2**53
+"""Integers beyond ±2**53 lose digits in JavaScript's numbers: the JSON form spells them
+as decimal strings."""
+
+
+def json_int(value: int) -> int | str:
+    return value if -JSON_SAFE_INT <= value <= JSON_SAFE_INT else str(value)
+
+
+def _json_value(value: Any, abi_type: str) -> Any:
+    """An eth-abi value in the JSON form (see ``AbiCodec.event_json_args``)."""
+    if abi_type.endswith("]"):
+        element = abi_type[: abi_type.rindex("[")]
+        return [_json_value(v, element) for v in value]
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if abi_type == "address":
+        return _checksum(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return json_int(int(value))
+    return value
+
+
+def _word_reader(abi_type: str) -> Callable[[str], Any] | None:
+    """How to read a value of ``abi_type`` from its 32-byte word (64 lower-case hex
+    digits, as topics and static data hold it); None for types that are not one word."""
+    if abi_type == "bytes32":
+        return lambda word: "0x" + word
+    if abi_type == "address":
+        return lambda word: _checksum("0x" + word[24:])
+    if abi_type == "bool":
+        return lambda word: int(word, 16) != 0
+    if abi_type.startswith("uint") and abi_type[4:].isdigit():
+        return lambda word: json_int(int(word, 16))
+    if abi_type.startswith("int") and abi_type[3:].isdigit():
+        return lambda word: json_int(int.from_bytes(bytes.fromhex(word), "big", signed=True))
+    if abi_type.startswith("bytes") and abi_type[5:].isdigit():
+        size = 2 * int(abi_type[5:])
+        return lambda word: "0x" + word[:size]
+    return None
+
+
+_TOPIC, _WORD, _ABI = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _JsonPlan:
+    """How to read one event's args from hex: each arg from its topic, from its word of
+    the data (static types), or from eth-abi's decoding of the data (dynamic types)."""
+
+    name: str
+    # (arg name, source, position in topics / data words / eth-abi values, reader)
+    fields: tuple[tuple[str, int, int, Callable[[Any], Any]], ...]
+    # The data's types when eth-abi must decode it; empty when every value is one word.
+    abi_types: tuple[str, ...]
+
+
+def _hashed_value(word: str) -> str:
+    """A dynamic indexed value (string, bytes, array): its topic holds only its hash."""
+    return "0x" + word
+
+
+def _json_plan(item: _AbiItem) -> _JsonPlan:
+    plain = [t for t, ix in zip(item.types, item.indexed, strict=True) if not ix]
+    word_readers = [_word_reader(t) for t in plain]
+    one_word = all(reader is not None for reader in word_readers)
+    fields: list[tuple[str, int, int, Callable[[Any], Any]]] = []
+    topic = data = 0
+    for name, abi_type, is_indexed in zip(item.names, item.types, item.indexed, strict=True):
+        if is_indexed:
+            topic += 1
+            fields.append((name, _TOPIC, topic, _word_reader(abi_type) or _hashed_value))
+            continue
+        word_reader = word_readers[data]
+        if one_word and word_reader is not None:
+            fields.append((name, _WORD, data, word_reader))
+        else:
+            fields.append((name, _ABI, data, functools.partial(_json_value, abi_type=abi_type)))
+        data += 1
+    return _JsonPlan(item.name, tuple(fields), () if one_word else tuple(plain))
+
+
+def hex_text(value: Any) -> str:
+    """A topic or data field as lower-case 0x-hex text (JSON-RPC gives text, eth-tester bytes)."""
+    if isinstance(value, str):
+        text = value.lower()
+        return text if text.startswith("0x") else "0x" + text
+    return "0x" + bytes(value).hex()
+
+
 class AbiCodec:
     """Selector -> error ABI and topic0 -> event ABI tables built once from an ABI."""
 
@@ -135,6 +225,9 @@ class AbiCodec:
                 self.errors[keccak(text=_signature(entry))[:4]] = _abi_item(entry)
             elif entry["type"] == "event" and not entry.get("anonymous", False):
                 self.events[keccak(text=_signature(entry))] = _abi_item(entry)
+        self._json_plans = {
+            "0x" + topic.hex(): _json_plan(item) for topic, item in self.events.items()
+        }
 
     def topic_of(self, event_name: str) -> bytes:
         """topic0 of the event called ``event_name``."""
@@ -180,6 +273,34 @@ class AbiCodec:
                 value = next(plain)
             args[name] = _normalize(value, abi_type, internal)
         return item.name, args
+
+    def event_json_args(
+        self, topics: Sequence[str], data: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(event name, args in JSON form) of a log whose topics and data are lower-case
+        0x-hex text, or None if topic0 is not one of our events.
+
+        The JSON form is what the mirror stores: bytes as 0x-hex, addresses checksummed,
+        integers as numbers (beyond ±2**53 as decimal strings), arrays as lists. One-word
+        values are read straight from the hex, without a round trip through bytes."""
+        if not topics:
+            return None
+        plan = self._json_plans.get(topics[0])
+        if plan is None:
+            return None
+        decoded: Sequence[Any] = ()
+        if plan.abi_types:
+            decoded = abi_decode(list(plan.abi_types), bytes.fromhex(data[2:]))
+        args: dict[str, Any] = {}
+        for name, source, position, read in plan.fields:
+            if source == _TOPIC:
+                args[name] = read(topics[position][2:])
+            elif source == _WORD:
+                start = 2 + 64 * position
+                args[name] = read(data[start : start + 64])
+            else:
+                args[name] = read(decoded[position])
+        return plan.name, args
 
 
 def revert_data_of(exc: BaseException) -> bytes | None:
@@ -1103,6 +1224,15 @@ class Ledger:
             log_index=_int(raw_log["logIndex"]),
             address=address,
         )
+
+    def log_json_args(self, raw_log: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """(event name, args in JSON form — ``AbiCodec.event_json_args``) of one log, or
+        None for a log of another contract or an event not in the ABI. The sync's decoder:
+        it reads the hex of raw ``eth_getLogs`` answers directly."""
+        if _checksum(raw_log["address"]) != self.address:
+            return None
+        topics = [hex_text(topic) for topic in raw_log["topics"]]
+        return self.codec.event_json_args(topics, hex_text(raw_log["data"]))
 
     def decode_receipt(self, receipt: TxReceipt) -> list[DecodedLog]:
         """The ledger events of a receipt, in log order."""

@@ -5,7 +5,8 @@ with ``--events`` ``EventAnchored`` logs (``anchorEvents`` batches of ``--per-tx
 digests, signed locally, sent in JSON-RPC batches). Then, on the same chain:
 
 - the limit: ``eth_getLogs`` over the whole range, chunked like the indexer (its default
-  first range of 2,000 blocks), each log decoded with ``Ledger.decode_log``;
+  first range of 2,000 blocks), each log decoded with the sync's own decoder
+  (``Ledger.log_json_args``: the values the mirror stores);
 - ``chain_sync.indexer.sync_once`` from the deploy block into a fresh SQLite file (WAL)
   and into a fresh PostgreSQL database, each built by the product's migrations
   (``backend.db.upgrade_schema``) and bound to the deployment (a ``chain_deployment`` row).
@@ -62,7 +63,7 @@ def _raw_limit(w3: Web3, ledger: Ledger, start: int, end: int) -> tuple[int, flo
     for low in range(start, end + 1, DEFAULT_CHUNK_BLOCKS):
         high = min(end, low + DEFAULT_CHUNK_BLOCKS - 1)
         for entry in reader.logs(ledger.address, low, high):
-            if ledger.decode_log(entry) is not None:
+            if ledger.log_json_args(entry) is not None:
                 count += 1
     return count, time.perf_counter() - began
 
