@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
+import operator
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -47,6 +48,7 @@ from backend.db import transaction
 from backend.outbox.models import OutboxItem
 from backend.traceability.models import EpcisEvent
 from chain_sync.errors import ChainReorgTooDeep, ChainReset
+from chain_sync.gcpause import paused_gc
 from chain_sync.models import (
     MIRROR_TABLES,
     PROJECTION_TABLES,
@@ -266,7 +268,9 @@ def commit_block(
         ],
     )
     _move_cursor(session, deployment, block_number=block.number, block_hash=block.hash)
-    finalize(session, deployment, confirm_through, prune_below=prune_below)
+    # Every row after the cursor new (as usual): their confirmations are already right.
+    fresh_from = expected.number + 1 if len(new_rows) == len(rows) else None
+    finalize(session, deployment, confirm_through, prune_below=prune_below, fresh_from=fresh_from)
     return len(new_rows)
 
 
@@ -302,8 +306,7 @@ def _insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> lis
     return new
 
 
-_COPY_COLUMNS = (
-    "chain_id",
+_LOG_COLUMNS = (
     "block_number",
     "block_hash",
     "tx_hash",
@@ -314,6 +317,18 @@ _COPY_COLUMNS = (
     "event_hash",
     "confirmed",
 )
+# A row's values in _LOG_COLUMNS order, gathered in C (no Python loop per row).
+_log_values = operator.attrgetter(
+    "block_number",
+    "block_hash",
+    "tx_hash",
+    "tx_index",
+    "log_index",
+    "name",
+    "args_json",
+    "event_hash",
+    "confirmed",
+)
 
 
 def _sqlite_insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
@@ -321,56 +336,40 @@ def _sqlite_insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow])
     with the values already in SQLite's types: SQLAlchemy's per-row parameter
     processing would cost more than the insert."""
     connection: Any = session.connection().connection.dbapi_connection
-    marks = ", ".join("?" for _ in _COPY_COLUMNS)
-    columns = ", ".join(_COPY_COLUMNS)
-    statement = f"INSERT INTO {ChainLog.__tablename__} ({columns}) VALUES ({marks})"  # noqa: S608
-    connection.executemany(
-        statement,
-        [
-            (
-                chain_id,
-                row.block_number,
-                row.block_hash,
-                row.tx_hash,
-                row.tx_index,
-                row.log_index,
-                row.name,
-                row.args_json,
-                row.event_hash,
-                row.confirmed,
-            )
-            for row in rows
-        ],
+    marks = ", ".join("?" for _ in _LOG_COLUMNS)
+    columns = ", ".join(_LOG_COLUMNS)
+    statement = (
+        f"INSERT INTO {ChainLog.__tablename__} (chain_id, {columns}) "  # noqa: S608
+        f"VALUES ({int(chain_id)}, {marks})"
     )
+    connection.executemany(statement, map(_log_values, rows))
 
 
 def _copy_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
     """``COPY chain_logs FROM STDIN`` on the session's own connection (same transaction):
     several times faster than a multi-row INSERT, whose SQL text psycopg must parse."""
     connection: Any = session.connection().connection.dbapi_connection
-    statement = f"COPY {ChainLog.__tablename__} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    statement = f"COPY {ChainLog.__tablename__} (chain_id, {', '.join(_LOG_COLUMNS)}) FROM STDIN"
+    key = (chain_id,)
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(
-                (
-                    chain_id,
-                    row.block_number,
-                    row.block_hash,
-                    row.tx_hash,
-                    row.tx_index,
-                    row.log_index,
-                    row.name,
-                    row.args_json,
-                    row.event_hash,
-                    row.confirmed,
-                )
-            )
+        for values in map(_log_values, rows):
+            copy.write_row(key + values)
 
 
-def finalize(session: Session, deployment: Deployment, block: int, *, prune_below: int) -> int:
+def finalize(
+    session: Session,
+    deployment: Deployment,
+    block: int,
+    *,
+    prune_below: int,
+    fresh_from: int | None = None,
+) -> int:
     """Mark rows up to ``block`` confirmed, anchor the EPCIS events whose first anchoring
     log just became confirmed, and forget block hashes below ``prune_below`` (a reorg
-    there is too deep to follow). Returns how many events became anchored."""
+    there is too deep to follow). Returns how many events became anchored.
+
+    Rows of blocks from ``fresh_from`` on were inserted by the caller's transaction with
+    their confirmation already decided: the update skips them."""
     cursor = read_cursor(session, deployment)
     chain_id = deployment.chain_id
     session.execute(
@@ -384,13 +383,14 @@ def finalize(session: Session, deployment: Deployment, block: int, *, prune_belo
     if block <= cursor.confirmed_block:
         return 0
     span = (cursor.confirmed_block, block)
-    for table in (ChainLog, ChainAnchor):
+    stale_through = block if fresh_from is None else min(block, fresh_from - 1)
+    for table in (ChainLog, ChainAnchor) if stale_through > span[0] else ():
         session.execute(
             update(table)
             .where(
                 table.chain_id == chain_id,
                 table.block_number > span[0],
-                table.block_number <= span[1],
+                table.block_number <= stale_through,
                 table.confirmed.is_(False),
             )
             .values(confirmed=True)
@@ -780,9 +780,16 @@ def fetch_chunks(
             start=low,
             end=point,
             headers={n: ref for n, ref in headers.items() if low <= n <= point},
-            rows=log_rows(ledger, parts[point], confirm_through=confirm_through),
+            rows=_log_rows_paused(ledger, parts[point], confirm_through),
         )
         low = point + 1
+
+
+def _log_rows_paused(
+    ledger: Ledger, raw: Sequence[Mapping[str, Any]], confirm_through: int
+) -> list[LogRow]:
+    with paused_gc():
+        return log_rows(ledger, raw, confirm_through=confirm_through)
 
 
 class _Prefetch:

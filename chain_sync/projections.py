@@ -10,6 +10,7 @@ logs (never the chain), so replaying ``chain_logs`` rebuilds the tables.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
-from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from chain_sync.models import (
@@ -46,6 +47,20 @@ _CUSTODY_KINDS = {
     "ShipmentCancelled": "cancelled",
     "CustodyTransferred": "transferred",
 }
+
+
+_ANCHOR_COLUMNS = (
+    "chain_id",
+    "event_hash",
+    "kind",
+    "batch_id",
+    "actor",
+    "block_number",
+    "tx_hash",
+    "log_index",
+    "confirmed",
+)
+_ANCHOR_KINDS = {name: kind.name for name, kind in ANCHORING_EVENTS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +96,32 @@ def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | s
 def insert_rows(
     session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, skip_known: bool = False
 ) -> None:
-    """Insert rows known to be new: ``COPY`` on PostgreSQL (same transaction), one
-    ``executemany`` on SQLite. Values must be plain (no JSON columns). ``skip_known``
-    (SQLite only): rows whose primary key is already stored are skipped, not an error."""
-    if not rows:
-        return
-    if skip_known and session.get_bind().dialect.name == "postgresql":
+    """Insert rows known to be new (dicts with the same keys); see ``insert_tuples``."""
+    if rows:
+        columns = tuple(rows[0])
+        values = operator.itemgetter(*columns)
+        insert_tuples(session, model, columns, map(values, rows), skip_known=skip_known)
+
+
+def insert_tuples(
+    session: Session,
+    model: type[Base],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    skip_known: bool = False,
+) -> None:
+    """Insert rows known to be new, each a sequence of values in ``columns`` order:
+    ``COPY`` on PostgreSQL (same transaction), one ``executemany`` on SQLite. Values must
+    be plain (no JSON columns). ``skip_known`` (SQLite only): rows whose primary key is
+    already stored are skipped, not an error."""
+    if len(columns) < 2:
+        raise ValueError("insert_tuples needs the columns of at least two values per row")
+    dialect = session.get_bind().dialect.name
+    if skip_known and dialect == "postgresql":
         raise ValueError("skip_known is for SQLite; COPY cannot skip rows")
-    columns = list(rows[0])
     connection: Any = session.connection().connection.dbapi_connection
-    if session.get_bind().dialect.name != "postgresql":
+    if dialect != "postgresql":
         # One DB-API executemany on the session's connection: SQLAlchemy's per-row
         # parameter processing would cost more than the insert.
         names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
@@ -98,12 +129,12 @@ def insert_rows(
         if skip_known:
             keys = ", ".join(c.name for c in model.__table__.columns if c.primary_key)
             statement += f" ON CONFLICT ({keys}) DO NOTHING"
-        connection.executemany(statement, [tuple(row[c] for c in columns) for row in rows])
+        connection.executemany(statement, rows)
         return
     statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row[column] for column in columns])
+            copy.write_row(row)
 
 
 def upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
@@ -143,15 +174,18 @@ class Projector:
         if not logs:
             return
         chunk = _Chunk(self.chain_id)
-        chunk.batches = self._load(ChainBatch, "batch_id", _batch_keys(logs))
-        chunk.actors = self._load(ChainActor, "address", _actor_keys(logs))
-        chunk.certificates = self._load(ChainCertificate, "certificate_id", _certificate_keys(logs))
         for log in logs:
-            if log.event_hash is not None and log.name in ANCHORING_EVENTS:
+            if log.event_hash is not None and log.name in _ANCHOR_KINDS:
                 chunk.anchor(log)
-            handler = _HANDLERS.get(log.name)
-            if handler is not None:
-                handler(chunk, log)
+        # Only logs with a handler change state (most logs of a busy chain only anchor).
+        stateful = [log for log in logs if log.name in _HANDLERS]
+        chunk.batches = self._load(ChainBatch, "batch_id", _batch_keys(stateful))
+        chunk.actors = self._load(ChainActor, "address", _actor_keys(stateful))
+        chunk.certificates = self._load(
+            ChainCertificate, "certificate_id", _certificate_keys(stateful)
+        )
+        for log in stateful:
+            _HANDLERS[log.name](chunk, log)
         session = self.session
         upsert(session, ChainBatch, [chunk.batches[k] for k in sorted(chunk.dirty_batches)])
         upsert(session, ChainActor, [chunk.actors[k] for k in sorted(chunk.dirty_actors)])
@@ -165,24 +199,30 @@ class Projector:
         if session.get_bind().dialect.name == "postgresql":
             known = self._existing(ChainAnchor, "event_hash", list(chunk.anchors))
             anchors = [a for d, a in chunk.anchors.items() if d not in known]
-            insert_rows(session, ChainAnchor, anchors)
+            insert_tuples(session, ChainAnchor, _ANCHOR_COLUMNS, anchors)
         else:  # the key conflict skips them in the insert itself: no lookup first
-            insert_rows(session, ChainAnchor, list(chunk.anchors.values()), skip_known=True)
+            insert_tuples(
+                session, ChainAnchor, _ANCHOR_COLUMNS, chunk.anchors.values(), skip_known=True
+            )
         insert_rows(session, ChainCustody, chunk.custody)
         insert_rows(session, ChainRecall, chunk.recalls)
         insert_rows(session, ChainMerkleRoot, chunk.roots)
 
     def _matching(self, model: type[Base], key: str, wanted: Iterable[str]) -> Iterator[Any]:
-        """``SELECT`` statements for the rows of ``model`` whose ``key`` is in ``wanted``:
-        one with an array parameter on PostgreSQL (a long IN list costs more to send and
-        parse than the lookup itself), IN lists of bounded length on SQLite."""
+        """``SELECT`` statements for the rows of ``model`` whose ``key`` is in ``wanted``
+        (hex keys: digests, batch ids, addresses): one on PostgreSQL, the keys sent as one
+        comma-separated text split by the server (a long IN list, or an array parameter
+        that psycopg dumps element by element, cost more than the lookup itself), IN lists
+        of bounded length on SQLite."""
         table = model.__table__
         keys = sorted(set(wanted))
         if not keys:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            array = bindparam("keys", keys, type_=postgresql.ARRAY(String))
-            yield table.c[key] == any_(array)
+            if any("," in k for k in keys):
+                raise ValueError(f"{model.__tablename__}.{key} keys must not contain commas")
+            joined = bindparam("keys", ",".join(keys), type_=String)
+            yield table.c[key] == any_(func.string_to_array(joined, ","))
             return
         for part in _chunks(keys):
             yield table.c[key].in_(part)
@@ -244,7 +284,8 @@ class _Chunk:
         self.dirty_batches: set[str] = set()
         self.dirty_actors: set[str] = set()
         self.dirty_certificates: set[str] = set()
-        self.anchors: dict[str, dict[str, Any]] = {}
+        # chain_anchors rows (values in _ANCHOR_COLUMNS order) by digest.
+        self.anchors: dict[str, tuple[Any, ...]] = {}
         self.custody: list[dict[str, Any]] = []
         self.recalls: list[dict[str, Any]] = []
         self.roots: list[dict[str, Any]] = []
@@ -305,20 +346,22 @@ class _Chunk:
     def anchor(self, log: LogRow) -> None:
         """The first anchoring of a digest counts (docs/ledger.md); later ones are ignored
         here and by the insert (the table already holds an earlier one)."""
-        assert log.event_hash is not None
-        if log.event_hash in self.anchors:
+        digest = log.event_hash
+        assert digest is not None
+        if digest in self.anchors:
             return
-        self.anchors[log.event_hash] = {
-            "chain_id": self.chain_id,
-            "event_hash": log.event_hash,
-            "kind": ANCHORING_EVENTS[log.name].name,
-            "batch_id": log.args.get("batchId"),
-            "actor": log.args["actor"],
-            "block_number": log.block_number,
-            "tx_hash": log.tx_hash,
-            "log_index": log.log_index,
-            "confirmed": log.confirmed,
-        }
+        args = log.args
+        self.anchors[digest] = (
+            self.chain_id,
+            digest,
+            _ANCHOR_KINDS[log.name],
+            args.get("batchId"),
+            args["actor"],
+            log.block_number,
+            log.tx_hash,
+            log.log_index,
+            log.confirmed,
+        )
 
     def log_key(self, log: LogRow) -> dict[str, Any]:
         return {
