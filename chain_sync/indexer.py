@@ -317,18 +317,9 @@ _LOG_COLUMNS = (
     "event_hash",
     "confirmed",
 )
-# A row's values in _LOG_COLUMNS order, gathered in C (no Python loop per row).
-_log_values = operator.attrgetter(
-    "block_number",
-    "block_hash",
-    "tx_hash",
-    "tx_index",
-    "log_index",
-    "name",
-    "args_json",
-    "event_hash",
-    "confirmed",
-)
+# A row's values in _LOG_COLUMNS order, gathered in C (no Python loop per row); the
+# args column takes the JSON text.
+_log_values = operator.attrgetter(*(c if c != "args" else "args_json" for c in _LOG_COLUMNS))
 
 
 def _sqlite_insert_logs(session: Session, chain_id: int, rows: Sequence[LogRow]) -> None:
