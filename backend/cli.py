@@ -245,8 +245,17 @@ def sync_run(
         float, typer.Option(help="Seconds between polls when the mirror is at the head.")
     ] = 1.0,
     chunk_blocks: Annotated[
-        int, typer.Option(help="First eth_getLogs range in blocks (then adapts).")
-    ] = 2_000,
+        int,
+        typer.Option(
+            min=1, help="First eth_getLogs range in blocks; then sized by --target-logs."
+        ),
+    ] = 1,
+    target_logs: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Logs an eth_getLogs answer aims at (fewer: smaller transactions)."
+        ),
+    ] = 5_000,
 ) -> None:
     """Mirror the chain into the database: backfill to the head, then with --follow keep
     up with new blocks. SIGTERM or Ctrl-C stops after the chunk in progress; killing it
@@ -275,6 +284,7 @@ def sync_run(
             confirmations=settings.confirmations if confirmations is None else confirmations,
             finality=settings.sync_finality if finality is None else finality,
             chunk_blocks=chunk_blocks,
+            target_logs=target_logs,
         )
     except ChainMismatch as exc:
         raise _fail(str(exc)) from exc

@@ -73,8 +73,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHUNK_BLOCKS = 2_000
+DEFAULT_CHUNK_BLOCKS = 1
+"""The first ``eth_getLogs`` range of a sync: ``AdaptiveRange`` grows it (up to tenfold
+per answer) while answers are light, so a sparse chain costs a few calls more and a
+dense one never answers with more than about its target of logs."""
 DEFAULT_MAX_CHUNK_BLOCKS = 50_000
+DEFAULT_TARGET_LOGS = 5_000
+"""Logs an ``eth_getLogs`` answer aims at: about one SQL transaction's worth, half the
+10,000-log cap of hosted providers."""
 DEFAULT_FINALITY = 64
 """Blocks below the head a reorg may still replace (dev chains; Besu QBFT is final at once)."""
 
@@ -160,8 +166,11 @@ def log_rows(
                 confirmed=block_number <= confirm_through,
             )
         )
-    rows.sort(key=lambda row: (row.block_number, row.tx_index, row.log_index))
+    rows.sort(key=_chain_order)
     return rows
+
+
+_chain_order = operator.attrgetter("block_number", "tx_index", "log_index")
 
 
 def chain_identity_problem(w3: Web3, deployment: Deployment) -> str | None:
@@ -579,6 +588,20 @@ def _find_ancestor(
 # ------------------------------------------------------------------------- the loop
 
 
+def new_ranges(
+    chunk_blocks: int = DEFAULT_CHUNK_BLOCKS, target_logs: int = DEFAULT_TARGET_LOGS
+) -> AdaptiveRange:
+    """Range sizing for a sync starting at ``chunk_blocks`` blocks, aiming at answers of
+    ``target_logs`` logs."""
+    if chunk_blocks < 1 or target_logs < 1:
+        raise ValueError("chunk_blocks and target_logs must be >= 1")
+    return AdaptiveRange(
+        size=chunk_blocks,
+        maximum=max(chunk_blocks, DEFAULT_MAX_CHUNK_BLOCKS),
+        target_logs=target_logs,
+    )
+
+
 def sync_once(
     sessions: sessionmaker[Session],
     w3: Web3,
@@ -588,6 +611,7 @@ def sync_once(
     confirmations: int = 0,
     finality: int = DEFAULT_FINALITY,
     chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
+    target_logs: int = DEFAULT_TARGET_LOGS,
     ranges: AdaptiveRange | None = None,
     stats: SyncStats = SYNC_STATS,
     stop: threading.Event | None = None,
@@ -596,15 +620,14 @@ def sync_once(
     rows ``confirmations`` deep confirmed, reorgs within ``finality`` blocks followed.
 
     ``ranges`` carries the adaptive ``eth_getLogs`` range size across calls (the follow
-    loop keeps one); by default a fresh one starts at ``chunk_blocks``. ``stop`` is
+    loop keeps one); by default a fresh one starts at ``chunk_blocks`` and aims at
+    answers of ``target_logs`` logs. ``stop`` is
     checked between chunks. Errors propagate (after being recorded in ``stats``).
     """
     if confirmations < 0 or finality < 1:
         raise ValueError("confirmations must be >= 0 and finality >= 1")
     reader = ChainReader(w3)
-    ranges = ranges or AdaptiveRange(
-        size=chunk_blocks, maximum=max(chunk_blocks, DEFAULT_MAX_CHUNK_BLOCKS)
-    )
+    ranges = ranges or new_ranges(chunk_blocks, target_logs)
     try:
         return _sync(
             sessions, reader, ledger, deployment, confirmations, finality, ranges, stats, stop
@@ -993,8 +1016,9 @@ def run_sync(
     """
     stop = stop or threading.Event()
     backoff = backoff or Backoff()
-    ranges = options.pop("ranges", None) or AdaptiveRange(
-        size=options.get("chunk_blocks", DEFAULT_CHUNK_BLOCKS)
+    ranges = options.pop("ranges", None) or new_ranges(
+        options.get("chunk_blocks", DEFAULT_CHUNK_BLOCKS),
+        options.get("target_logs", DEFAULT_TARGET_LOGS),
     )
     first: int | None = None
     last = total = reorgs = 0

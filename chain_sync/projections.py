@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from eth_abi.abi import encode as abi_encode
@@ -63,9 +62,10 @@ _ANCHOR_COLUMNS = (
 _ANCHOR_KINDS = {name: kind.name for name, kind in ANCHORING_EVENTS.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class LogRow:
-    """A ledger log as the mirror stores it: args JSON-ready (bytes as 0x-hex)."""
+class LogRow(NamedTuple):
+    """A ledger log as the mirror stores it: args JSON-ready (bytes as 0x-hex). A named
+    tuple: the sync builds hundreds of thousands, several times faster than a frozen
+    dataclass."""
 
     name: str
     args: dict[str, Any]

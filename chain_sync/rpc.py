@@ -3,8 +3,9 @@
 ``ChainReader`` speaks raw JSON-RPC to HTTP nodes (no web3 result formatters: the decoder
 reads hex strings directly) and batches block-header requests; other providers (the
 in-process eth-tester chain) go through web3. ``AdaptiveRange`` sizes ``eth_getLogs``
-block ranges: it halves on "too many results" / response-size / time-out errors and
-doubles after a run of fast answers. ``Backoff`` spaces retries after RPC failures.
+block ranges for answers of about a target number of logs, and halves them on "too many
+results" / response-size / time-out errors. ``Backoff`` spaces retries after RPC
+failures.
 """
 
 from __future__ import annotations
@@ -173,35 +174,41 @@ class ChainReader:
 class AdaptiveRange:
     """How many blocks the next ``eth_getLogs`` asks for.
 
-    Halves (down to one block) when the node refuses a range as too large or times out;
-    doubles (up to ``maximum``) after ``grow_after`` answers in a row faster than
-    ``fast_seconds``. A one-block range the node still refuses is an error to report,
-    not to retry forever.
+    Aims at answers of about ``target_logs`` logs: after each answer, the next range is
+    the one that would have held ``target_logs`` logs at the density just seen, grown at
+    most ``max_growth`` times per answer (and not at all after an answer slower than
+    ``fast_seconds``), within ``minimum..maximum``. A chain's density is unknown until
+    read, so the first range is small (``size``) and grows quickly over sparse blocks:
+    no answer is ever much larger than the target, which bounds memory and lets the
+    writer start while later ranges are read. Halves (down to one block) when the node
+    refuses a range as too large or times out; a one-block range the node still refuses
+    is an error to report, not to retry forever.
     """
 
-    size: int = 2_000
+    size: int = 1
     minimum: int = 1
     maximum: int = 50_000
-    grow_after: int = 3
+    target_logs: int = 5_000
+    max_growth: int = 10
     fast_seconds: float = 1.0
-    _streak: int = field(default=0, repr=False)
+    # Below the smallest range the node refused: growing back into a refusal would cost
+    # a failed call (or several) per answer.
+    _ceiling: int | None = field(default=None, repr=False, init=False)
 
     def shrink(self) -> bool:
-        """Halve the range; False when it is already at the minimum."""
-        self._streak = 0
+        """Halve the range after the node refused it; False when already at the minimum."""
         if self.size <= self.minimum:
             return False
+        self._ceiling = min(self._ceiling or self.size, self.size - 1)
         self.size = max(self.minimum, self.size // 2)
         return True
 
-    def succeeded(self, elapsed_seconds: float) -> None:
-        if elapsed_seconds >= self.fast_seconds:
-            self._streak = 0
-            return
-        self._streak += 1
-        if self._streak >= self.grow_after:
-            self._streak = 0
-            self.size = min(self.maximum, self.size * 2)
+    def succeeded(self, elapsed_seconds: float, blocks: int, logs: int) -> None:
+        """Size the next range after an answer of ``logs`` logs for ``blocks`` blocks."""
+        fitting = blocks * self.target_logs // logs if logs else self.maximum
+        growth = self.max_growth if elapsed_seconds < self.fast_seconds else 1
+        largest = min(self.maximum, self._ceiling or self.maximum)
+        self.size = max(self.minimum, min(largest, fitting, self.size * growth))
 
 
 def fetch_range(
@@ -218,7 +225,7 @@ def fetch_range(
             if is_range_error(exc) and end > start and ranges.shrink():
                 continue
             raise
-        ranges.succeeded(time.monotonic() - began)
+        ranges.succeeded(time.monotonic() - began, end - start + 1, len(found))
         return end, found
 
 

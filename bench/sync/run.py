@@ -41,7 +41,7 @@ from eth_account import Account
 from sqlalchemy import create_engine, func, select, text
 
 from bench.sync.chainfill import anchor_many, onboard
-from chain_sync.indexer import DEFAULT_CHUNK_BLOCKS, sync_once
+from chain_sync.indexer import sync_once
 from chain_sync.models import ChainAnchor, ChainDeployment, ChainLog
 from chain_sync.rpc import ChainReader
 from contracts.chains import HardhatNode, fund
@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     from web3 import Web3
 
 GOALS = {"ratio": 0.5, "postgres_events_per_s": 5_000}
+# The limit's eth_getLogs ranges: 2,000 blocks (a common provider cap), so the limit
+# reads the bench's whole chain in one answer, the fewest calls possible.
+RAW_RANGE_BLOCKS = 2_000
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -60,8 +63,8 @@ def _raw_limit(w3: Web3, ledger: Ledger, start: int, end: int) -> tuple[int, flo
     reader = ChainReader(w3)
     began = time.perf_counter()
     count = 0
-    for low in range(start, end + 1, DEFAULT_CHUNK_BLOCKS):
-        high = min(end, low + DEFAULT_CHUNK_BLOCKS - 1)
+    for low in range(start, end + 1, RAW_RANGE_BLOCKS):
+        high = min(end, low + RAW_RANGE_BLOCKS - 1)
         for entry in reader.logs(ledger.address, low, high):
             if ledger.log_json_args(entry) is not None:
                 count += 1

@@ -15,18 +15,22 @@ from chain_sync.rpc import AdaptiveRange, Backoff, ChainReader, fetch_range, is_
 
 
 class RefusingNode(ChainReader):
-    """Answers eth_getLogs only for ranges of at most ``limit`` blocks; records each ask."""
+    """Answers eth_getLogs only for ranges of at most ``limit`` blocks, with one log per
+    range or ``per_block`` logs in each block; records each ask."""
 
-    def __init__(self, limit: int, error: Exception) -> None:
+    def __init__(self, limit: int, error: Exception, per_block: int = 0) -> None:
         self.limit = limit
         self.error = error
+        self.per_block = per_block
         self.asked: list[tuple[int, int]] = []
 
     def logs(self, address: str, start: int, end: int) -> list[Mapping[str, Any]]:
         self.asked.append((start, end))
         if end - start + 1 > self.limit:
             raise self.error
-        return [{"blockNumber": hex(start)}]
+        if not self.per_block:
+            return [{"blockNumber": hex(start)}]
+        return [{"blockNumber": hex(n)} for n in range(start, end + 1)] * self.per_block
 
 
 TOO_MANY = RpcError("eth_getLogs", -32005, "query returned more than 10000 results")
@@ -58,28 +62,45 @@ def test_fetch_range_halves_until_the_node_answers(error: Exception) -> None:
         125,
         62,
     ]
-    assert (end, ranges.size) == (71, 62)
+    # The next range grows again, but stays below the smallest range refused (125).
+    assert (end, ranges.size) == (71, 124)
     assert logs == [{"blockNumber": hex(10)}]
 
 
-def test_fetch_range_grows_after_fast_answers_up_to_the_maximum() -> None:
-    node = RefusingNode(limit=10**9, error=TOO_MANY)
-    ranges = AdaptiveRange(size=100, maximum=350, grow_after=2)
-    sizes = []
-    start = 0
-    for _ in range(8):
+def _sizes(node: RefusingNode, ranges: AdaptiveRange, answers: int) -> list[int]:
+    sizes, start = [], 0
+    for _ in range(answers):
         end, _ = fetch_range(node, "0x0", start, 10**9, ranges)
         sizes.append(end - start + 1)
         start = end + 1
-    assert sizes == [100, 100, 200, 200, 350, 350, 350, 350]
+    return sizes
+
+
+def test_fetch_range_grows_tenfold_over_sparse_blocks_up_to_the_maximum() -> None:
+    node = RefusingNode(limit=10**9, error=TOO_MANY)
+    assert _sizes(node, AdaptiveRange(size=1, maximum=350), 6) == [1, 10, 100, 350, 350, 350]
+
+
+def test_fetch_range_aims_at_the_target_number_of_logs() -> None:
+    node = RefusingNode(limit=10**9, error=TOO_MANY, per_block=40)
+    ranges = AdaptiveRange(size=1, target_logs=1_000)
+    assert _sizes(node, ranges, 5) == [1, 10, 25, 25, 25]  # 25 blocks x 40 logs = 1,000
+
+
+def test_fetch_range_shrinks_when_the_chain_gets_denser() -> None:
+    ranges = AdaptiveRange(size=2_000, target_logs=5_000)
+    ranges.succeeded(0.2, blocks=2_000, logs=100_000)
+    assert ranges.size == 100
+    ranges.succeeded(0.2, blocks=100, logs=5_000_000)
+    assert ranges.size == 1  # never below one block
 
 
 def test_fetch_range_slow_answers_do_not_grow() -> None:
-    ranges = AdaptiveRange(size=100, grow_after=1, fast_seconds=1.0)
-    ranges.succeeded(2.5)
+    ranges = AdaptiveRange(size=100, fast_seconds=1.0)
+    ranges.succeeded(2.5, blocks=100, logs=1)
     assert ranges.size == 100
-    ranges.succeeded(0.1)
-    assert ranges.size == 200
+    ranges.succeeded(0.1, blocks=100, logs=1)
+    assert ranges.size == 1_000
 
 
 def test_fetch_range_never_asks_past_the_limit() -> None:
