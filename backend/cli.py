@@ -246,9 +246,7 @@ def sync_run(
     ] = 1.0,
     chunk_blocks: Annotated[
         int,
-        typer.Option(
-            min=1, help="First eth_getLogs range in blocks; then sized by --target-logs."
-        ),
+        typer.Option(min=1, help="First eth_getLogs range in blocks; then sized by --target-logs."),
     ] = 1,
     target_logs: Annotated[
         int,
