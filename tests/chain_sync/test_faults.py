@@ -262,9 +262,9 @@ class SyncProcess:
 
 # ------------------------------------------------------------------ SIGKILL
 
-# Answers of ~100 logs (~60 blocks here), each its own SQL transaction: a sync of the
-# whole chain takes dozens of commits, so the kills land between and inside them.
-SMALL = ("--chunk-blocks", "2", "--target-logs", "100")
+# Answers of ~25 logs (~15 blocks here), each its own SQL transaction: a sync of the
+# whole chain takes ~150 commits, so the kills land between and inside them.
+SMALL = ("--chunk-blocks", "2", "--target-logs", "25")
 
 
 def test_sync_killed_at_random_points_then_finished_equals_a_clean_sync(
@@ -287,7 +287,9 @@ def test_sync_killed_at_random_points_then_finished_equals_a_clean_sync(
             try:
                 _wait(
                     lambda sync=sync, before=before, target=target: (
-                        _cursor(engine, chain)[0] > max(before, target) or not sync.alive
+                        _cursor(engine, chain)[0] > max(before, target)
+                        or _cursor(engine, chain)[0] == head  # done: this kill finds it idle
+                        or not sync.alive
                     ),
                     f"kill {attempt}: the sync to pass block {target}",
                 )
