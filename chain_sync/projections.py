@@ -99,7 +99,8 @@ def insert_rows(
     """Insert rows known to be new (dicts with the same keys); see ``insert_tuples``."""
     if rows:
         columns = tuple(rows[0])
-        values = operator.itemgetter(*columns)
+        # itemgetter of several keys gives tuples (gathered in C); of one key, the value.
+        values = operator.itemgetter(*columns) if len(columns) > 1 else lambda r: (r[columns[0]],)
         insert_tuples(session, model, columns, map(values, rows), skip_known=skip_known)
 
 
@@ -115,8 +116,6 @@ def insert_tuples(
     ``COPY`` on PostgreSQL (same transaction), one ``executemany`` on SQLite. Values must
     be plain (no JSON columns). ``skip_known`` (SQLite only): rows whose primary key is
     already stored are skipped, not an error."""
-    if len(columns) < 2:
-        raise ValueError("insert_tuples needs the columns of at least two values per row")
     dialect = session.get_bind().dialect.name
     if skip_known and dialect == "postgresql":
         raise ValueError("skip_known is for SQLite; COPY cannot skip rows")

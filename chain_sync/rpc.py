@@ -178,9 +178,10 @@ class AdaptiveRange:
     the one that would have held ``target_logs`` logs at the density just seen, grown at
     most ``max_growth`` times per answer (and not at all after an answer slower than
     ``fast_seconds``), within ``minimum..maximum``. A chain's density is unknown until
-    read, so the first range is small (``size``) and grows quickly over sparse blocks:
-    no answer is ever much larger than the target, which bounds memory and lets the
-    writer start while later ranges are read. Halves (down to one block) when the node
+    read, so the first range is small (``size``) and grows quickly over sparse blocks.
+    Answers stay near the target, which bounds memory and lets the writer start while
+    later ranges are read, except where the chain turns denser inside one range, or
+    inside one block (a range is never smaller). Halves (down to one block) when the node
     refuses a range as too large or times out; a one-block range the node still refuses
     is an error to report, not to retry forever.
     """
