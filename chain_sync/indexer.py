@@ -63,13 +63,13 @@ from chain_sync.rpc import AdaptiveRange, Backoff, BlockRef, ChainReader, fetch_
 from chain_sync.stats import SYNC_STATS, SyncStats
 from contracts.chains import genesis_hash
 from contracts.errors import ChainError
-from contracts.ledger import hex_text
+from contracts.ledger import hex_int, hex_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
     from web3 import Web3
 
-    from contracts.ledger import DecodedLog, Deployment, Ledger
+    from contracts.ledger import Deployment, Ledger
 
 log = logging.getLogger(__name__)
 
@@ -119,23 +119,6 @@ class _ChainUnstable(Exception):
 # ------------------------------------------------------------------------- reading
 
 
-def decode_logs(ledger: Ledger, raw: Sequence[Mapping[str, Any]]) -> list[DecodedLog]:
-    """The ledger's decoded logs among ``raw``, in chain order."""
-    found = (ledger.decode_log(entry) for entry in raw)
-    decoded = [entry for entry in found if entry is not None]
-    decoded.sort(key=lambda entry: (entry.block_number, entry.tx_index, entry.log_index))
-    return decoded
-
-
-def fetch_logs(w3: Web3, ledger: Ledger, start: int, end: int) -> list[DecodedLog]:
-    """The ledger's decoded logs in blocks ``start..end``, in chain order."""
-    return decode_logs(ledger, ChainReader(w3).logs(ledger.address, start, end))
-
-
-def _int(value: Any) -> int:
-    return int(value, 16) if isinstance(value, str) else int(value)
-
-
 def log_rows(
     ledger: Ledger, raw: Sequence[Mapping[str, Any]], *, confirm_through: int
 ) -> list[LogRow]:
@@ -150,7 +133,7 @@ def log_rows(
         if decoded is None:
             continue
         name, args = decoded
-        block_number = _int(entry["blockNumber"])
+        block_number = hex_int(entry["blockNumber"])
         digest = args.get("eventHash")
         rows.append(
             LogRow(
@@ -160,8 +143,8 @@ def log_rows(
                 block_number=block_number,
                 block_hash=hex_text(entry["blockHash"]),
                 tx_hash=hex_text(entry["transactionHash"]),
-                tx_index=_int(entry["transactionIndex"]),
-                log_index=_int(entry["logIndex"]),
+                tx_index=hex_int(entry["transactionIndex"]),
+                log_index=hex_int(entry["logIndex"]),
                 event_hash=digest[2:] if isinstance(digest, str) else None,
                 confirmed=block_number <= confirm_through,
             )
@@ -735,17 +718,12 @@ with more stays whole) so that writing one part overlaps reading the next."""
 _PREFETCH_CHUNKS = 2
 
 
-def _block_number(entry: Mapping[str, Any]) -> int:
-    number = entry["blockNumber"]
-    return int(number, 16) if isinstance(number, str) else int(number)
-
-
 def _split_points(raw: Sequence[Mapping[str, Any]], start: int, end: int) -> list[int]:
     """The last block of each part of ``start..end`` holding about ``_MAX_CHUNK_LOGS``
     logs of ``raw`` (whole blocks; the last part ends at ``end``)."""
     per_block: dict[int, int] = {}
     for entry in raw:
-        number = _block_number(entry)
+        number = hex_int(entry["blockNumber"])
         per_block[number] = per_block.get(number, 0) + 1
     points: list[int] = []
     count = 0
@@ -786,24 +764,19 @@ def fetch_chunks(
             raise _ChainUnstable
     parts: dict[int, list[Mapping[str, Any]]] = {point: [] for point in points}
     for entry in raw:
-        number = _block_number(entry)
+        number = hex_int(entry["blockNumber"])
         parts[points[bisect.bisect_left(points, number)]].append(entry)
     low = start
     for point in points:
+        with paused_gc():  # not across the yield: the writer may hold the chunk a while
+            rows = log_rows(ledger, parts[point], confirm_through=confirm_through)
         yield _Chunk(
             start=low,
             end=point,
             headers={n: ref for n, ref in headers.items() if low <= n <= point},
-            rows=_log_rows_paused(ledger, parts[point], confirm_through),
+            rows=rows,
         )
         low = point + 1
-
-
-def _log_rows_paused(
-    ledger: Ledger, raw: Sequence[Mapping[str, Any]], confirm_through: int
-) -> list[LogRow]:
-    with paused_gc():
-        return log_rows(ledger, raw, confirm_through=confirm_through)
 
 
 class _Prefetch:

@@ -20,6 +20,7 @@ from web3.types import RPCEndpoint
 
 from chain_sync.errors import RpcError
 from chain_sync.gcpause import paused_gc
+from contracts.ledger import hex_int, hex_text
 
 # Words in the error messages of Geth, Besu, Erigon, Alchemy, Infura, QuickNode and
 # Hardhat when an eth_getLogs range is too large (too many logs, response too big, a
@@ -64,18 +65,11 @@ class BlockRef:
     parent_hash: str
 
 
-def _hex(value: Any) -> str:
-    if isinstance(value, str):
-        return value.lower() if value.startswith("0x") else "0x" + value.lower()
-    return "0x" + bytes(value).hex()
-
-
 def _block_ref(raw: Mapping[str, Any]) -> BlockRef:
-    number = raw["number"]
     return BlockRef(
-        number=int(number, 16) if isinstance(number, str) else int(number),
-        hash=_hex(raw["hash"]),
-        parent_hash=_hex(raw["parentHash"]),
+        number=hex_int(raw["number"]),
+        hash=hex_text(raw["hash"]),
+        parent_hash=hex_text(raw["parentHash"]),
     )
 
 

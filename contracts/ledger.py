@@ -207,11 +207,17 @@ def _json_plan(item: _AbiItem) -> _JsonPlan:
 
 
 def hex_text(value: Any) -> str:
-    """A topic or data field as lower-case 0x-hex text (JSON-RPC gives text, eth-tester bytes)."""
+    """A hash, topic or data field as lower-case 0x-hex text (JSON-RPC gives text,
+    web3 and eth-tester give bytes)."""
     if isinstance(value, str):
         text = value.lower()
         return text if text.startswith("0x") else "0x" + text
     return "0x" + bytes(value).hex()
+
+
+def hex_int(value: Any) -> int:
+    """A quantity (block number, index) as JSON-RPC's hex text or web3's int."""
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 class AbiCodec:
@@ -543,22 +549,10 @@ class Calls:
         )
 
 
-def _hex(value: Any) -> str:
-    if isinstance(value, str):
-        return value if value.startswith("0x") else "0x" + value
-    return "0x" + bytes(value).hex()
-
-
 def _raw(value: Any) -> bytes:
     if isinstance(value, str):
         return bytes.fromhex(value.removeprefix("0x"))
     return bytes(value)
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, str):
-        return int(value, 16)
-    return int(value)
 
 
 # ------------------------------------------------------------------------- deployment
@@ -675,7 +669,7 @@ def deploy_ledger(
         genesis_hash=genesis_hash(w3),
         address=to_checksum_address(address),
         deploy_block=receipt["blockNumber"],
-        deploy_tx=_hex(receipt["transactionHash"]),
+        deploy_tx=hex_text(receipt["transactionHash"]),
         artifact_sha256=artifact_sha256(artifact_path),
     )
 
@@ -729,7 +723,7 @@ class Ledger:
         tx: TxParams = {"to": self.address, "data": data, "gas": gas + gas // 5}
         receipt = send_signed(self.w3, sender, tx)
         return TxResult(
-            tx_hash=_hex(receipt["transactionHash"]),
+            tx_hash=hex_text(receipt["transactionHash"]),
             block_number=BlockNumber(receipt["blockNumber"]),
             gas_used=receipt["gasUsed"],
             logs=tuple(self.decode_receipt(receipt)),
@@ -1217,11 +1211,11 @@ class Ledger:
         return DecodedLog(
             name=name,
             args=args,
-            block_number=BlockNumber(_int(raw_log["blockNumber"])),
-            block_hash=_hex(raw_log["blockHash"]),
-            tx_hash=_hex(raw_log["transactionHash"]),
-            tx_index=_int(raw_log["transactionIndex"]),
-            log_index=_int(raw_log["logIndex"]),
+            block_number=BlockNumber(hex_int(raw_log["blockNumber"])),
+            block_hash=hex_text(raw_log["blockHash"]),
+            tx_hash=hex_text(raw_log["transactionHash"]),
+            tx_index=hex_int(raw_log["transactionIndex"]),
+            log_index=hex_int(raw_log["logIndex"]),
             address=address,
         )
 

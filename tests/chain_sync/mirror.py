@@ -1,4 +1,5 @@
-"""Helpers shared by the chain_sync tests: the mirror read back as plain rows."""
+"""Helpers shared by the chain_sync tests: the mirror read back as plain rows, and the
+chain's logs read by a decoder independent of the sync's (eth-abi, ``decode_log``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from web3 import Web3
 
 from backend.runtime import Runtime
 from backend.traceability.models import EpcisEvent
 from chain_sync.models import MIRROR_TABLES, ChainLog
-from contracts.ledger import DecodedLog
+from chain_sync.rpc import ChainReader
+from contracts.ledger import DecodedLog, Ledger
 
 
 def _plain(value: Any) -> Any:
@@ -59,3 +62,11 @@ def logs_in_mirror(runtime: Runtime) -> list[tuple[str, str, int, str]]:
 
 def as_rows(logs: list[DecodedLog]) -> list[tuple[str, str, int, str]]:
     return [(log.block_hash, log.tx_hash, log.log_index, log.name) for log in logs]
+
+
+def fetch_logs(w3: Web3, ledger: Ledger, start: int, end: int) -> list[DecodedLog]:
+    """The ledger's logs in blocks ``start..end`` decoded with eth-abi, in chain order."""
+    found = (ledger.decode_log(entry) for entry in ChainReader(w3).logs(ledger.address, start, end))
+    decoded = [entry for entry in found if entry is not None]
+    decoded.sort(key=lambda entry: (entry.block_number, entry.tx_index, entry.log_index))
+    return decoded

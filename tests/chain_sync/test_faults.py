@@ -38,12 +38,13 @@ from backend.actors import service as actors
 from backend.db import make_engine, make_session_factory
 from backend.runtime import Chain, start_runtime
 from bench.sync.chainfill import anchor_many, digest, onboard
-from chain_sync.indexer import fetch_logs, sync_once
+from chain_sync.indexer import sync_once
 from chain_sync.models import MIRROR_TABLES, ChainLog, SyncCheckpoint
 from contracts.chains import HardhatNode, free_port
 from contracts.ledger import Calls, Deployment, Ledger
 from contracts.merkle import MerkleTree
 from contracts.types import Role, batch_id_of
+from tests.chain_sync.mirror import fetch_logs
 from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.hardhat, pytest.mark.timeout(300)]

@@ -18,7 +18,7 @@ from backend.runtime import Runtime, start_runtime
 from backend.traceability.models import EpcisEvent
 from backend.worker import drain
 from chain_sync import indexer
-from chain_sync.indexer import clear_mirror, fetch_logs, rebuild, sync_once
+from chain_sync.indexer import clear_mirror, rebuild, sync_once
 from chain_sync.models import (
     PROJECTION_TABLES,
     ChainActor,
@@ -32,7 +32,7 @@ from chain_sync.rpc import ChainReader
 from contracts.ledger import ANCHORING_EVENTS
 from contracts.types import ZERO_ADDRESS, BatchId, EventDigest, Role
 from seeds.story import load_story
-from tests.chain_sync.mirror import anchoring, as_rows, logs_in_mirror, mirror_rows
+from tests.chain_sync.mirror import anchoring, as_rows, fetch_logs, logs_in_mirror, mirror_rows
 from tests.conftest import make_settings
 
 

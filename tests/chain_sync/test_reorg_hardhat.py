@@ -20,12 +20,12 @@ from backend.runtime import Chain, Runtime, start_runtime
 from backend.traceability.models import EpcisEvent
 from backend.worker import drain, mirror
 from chain_sync.errors import ChainReorgTooDeep
-from chain_sync.indexer import fetch_logs, run_sync, sync_once
+from chain_sync.indexer import run_sync, sync_once
 from chain_sync.models import ChainBatch, SyncCheckpoint
 from contracts.chains import HardhatNode
 from contracts.types import ZERO_ADDRESS, BatchId
 from tests.backend.story_client import ApiStory
-from tests.chain_sync.mirror import anchoring, as_rows, logs_in_mirror, mirror_rows
+from tests.chain_sync.mirror import anchoring, as_rows, fetch_logs, logs_in_mirror, mirror_rows
 from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.hardhat, pytest.mark.timeout(240)]
